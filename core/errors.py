@@ -1,0 +1,31 @@
+"""Typed domain errors. Services raise them; forms show them beside the field, the API as problem+json.
+
+They subclass Django's own exceptions so every door already knows what to do with them:
+a ValidationError maps field names to messages, PermissionDenied is a 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+class DomainValidationError(ValidationError):
+    """Input that breaks a rule of the domain. Always names the field(s) at fault."""
+
+    def __init__(self, errors: dict[str, str | list[str]]):
+        super().__init__(
+            {field: msgs if isinstance(msgs, list) else [msgs] for field, msgs in errors.items()}
+        )
+
+
+class NotPermittedError(PermissionDenied):
+    """The person's role does not allow this change."""
+
+
+def apply_to_form(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on a form: per field where the form has it, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

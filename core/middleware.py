@@ -1,0 +1,25 @@
+from core.selectors import membership_for_user
+
+SESSION_KEY = "organization_id"
+
+
+class CurrentOrganizationMiddleware:
+    """Puts the signed-in person's current organization and membership on the request.
+
+    Pages never filter by organization themselves: they hand ``request.membership`` to selectors.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.organization = None
+        if request.user.is_authenticated:
+            membership = membership_for_user(
+                user=request.user, organization_id=request.session.get(SESSION_KEY)
+            )
+            if membership is not None:
+                request.membership = membership
+                request.organization = membership.organization
+        return self.get_response(request)

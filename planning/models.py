@@ -1,0 +1,284 @@
+"""The spine: strategic objectives, the initiatives that make them real, and the work that delivers."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from core.models import Organization, Team
+
+
+class StrategicObjective(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        RETIRED = "retired", "Retired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="strategic_objectives"
+    )
+    statement = models.CharField(max_length=300)
+    rationale = models.TextField(blank=True)
+    horizon_start = models.DateField()
+    horizon_end = models.DateField()
+    # What we choose *not* to do for the sake of this objective, one line each.
+    trade_offs = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    # How we will know it is working: business outcomes, one line each.
+    outcome_measures = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    priority = models.PositiveIntegerField(
+        default=1, help_text="Rank among the active ones; 1 first."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "statement"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon_end__gt=models.F("horizon_start")),
+                name="strategic_objective_horizon_order",
+                violation_error_message="The horizon must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "active", "achieved", "retired"]),
+                name="strategic_objective_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1), name="strategic_objective_priority_min"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "priority"]),
+            models.Index(fields=["organization", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement
+
+
+class Initiative(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="initiatives"
+    )
+    strategic_objective = models.ForeignKey(
+        StrategicObjective, on_delete=models.PROTECT, related_name="initiatives"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="initiatives")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="initiative_dates_order",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "active", "completed", "cancelled"]),
+                name="initiative_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "strategic_objective"]),
+            models.Index(fields=["organization", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkPackage(models.Model):
+    """A tactic: an owner, a near-term timeline, defined outputs and a success check.
+
+    Without an owner, a due date or a success check it is still an *intention*.
+    """
+
+    class Status(models.TextChoices):
+        INTENTION = "intention", "Intention"
+        READY = "ready", "Ready"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        STOPPED = "stopped", "Stopped"
+
+    class Category(models.TextChoices):
+        STRATEGIC = "strategic", "Strategic"
+        TACTICAL = "tactical", "Tactical"
+        OPERATIONAL = "operational", "Operational"
+        EXPERIMENTAL = "experimental", "Experimental"
+        TECHNICAL_DEBT = "technical_debt", "Technical debt"
+        STAKEHOLDER_REQUEST = "stakeholder_request", "Stakeholder request"
+        OPTIMIZATION = "optimization", "Optimization"
+
+    class OutputKind(models.TextChoices):
+        ASSET = "asset", "Asset"
+        EXPERIMENT = "experiment", "Experiment"
+        RELEASE = "release", "Release"
+        DECISION = "decision", "Decision"
+        OTHER = "other", "Other"
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", "Continue"
+        REVISE = "revise", "Revise"
+        STOP = "stop", "Stop"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="work_packages"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.PROTECT, related_name="work_packages"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="work_packages")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_work_packages",
+    )
+    start_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    output_kind = models.CharField(max_length=12, choices=OutputKind.choices, blank=True)
+    outputs = models.TextField(blank=True, help_text="What this work will produce.")
+    success_criterion = models.CharField(max_length=300, blank=True)
+    success_review_date = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.STRATEGIC)
+    estimate = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Points.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.INTENTION)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+    source = models.CharField(max_length=50, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    READINESS_FIELDS = ("owner", "due_date", "success_criterion", "success_review_date")
+
+    class Meta:
+        ordering = ["due_date", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="work_package_external_id_unique",
+                violation_error_message="Another work package already has this source and external id.",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(due_date__gte=models.F("start_date")),
+                name="work_package_dates_order",
+                violation_error_message="The due date cannot be before the start date.",
+            ),
+            # The readiness rule, held by the database too: only intentions (and stopped work)
+            # may lack an owner, a due date or a success check.
+            models.CheckConstraint(
+                condition=Q(status__in=["intention", "stopped"])
+                | (
+                    Q(owner__isnull=False)
+                    & Q(due_date__isnull=False)
+                    & ~Q(success_criterion="")
+                    & Q(success_review_date__isnull=False)
+                ),
+                name="work_package_ready_has_owner_due_and_check",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | ~Q(decision_reason=""),
+                name="work_package_decision_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["intention", "ready", "in_progress", "done", "stopped"]),
+                name="work_package_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    category__in=[
+                        "strategic",
+                        "tactical",
+                        "operational",
+                        "experimental",
+                        "technical_debt",
+                        "stakeholder_request",
+                        "optimization",
+                    ]
+                ),
+                name="work_package_category_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "team", "status"]),
+            models.Index(fields=["organization", "owner", "status"]),
+            models.Index(fields=["organization", "initiative"]),
+            models.Index(fields=["organization", "updated_at"]),
+            models.Index(fields=["organization", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def readiness(self) -> list[tuple[str, str, bool]]:
+        """The checklist that turns an intention into a tactic: (key, label, done)."""
+        return [
+            ("owner", "Owner", self.owner_id is not None),
+            ("due_date", "Due date", self.due_date is not None),
+            (
+                "success_check",
+                "Success check (criterion and review date)",
+                bool(self.success_criterion) and self.success_review_date is not None,
+            ),
+        ]
+
+    @property
+    def missing_for_readiness(self) -> list[str]:
+        return [label for _, label, done in self.readiness if not done]
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.missing_for_readiness
+
+    @property
+    def is_linked(self) -> bool:
+        return self.initiative_id is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.STOPPED)
