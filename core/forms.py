@@ -1,0 +1,95 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.forms.renderers import TemplatesSetting
+
+from core.models import Role, Team
+
+
+class FormRenderer(TemplatesSetting):
+    """Every form renders its fields through one template, with each error beside its field."""
+
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    timezone = forms.CharField(max_length=64, help_text="For example Europe/Berlin or America/New_York.")
+    fiscal_year_start_month = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(i, m) for i, m in enumerate(
+            ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"], start=1)],
+        label="Fiscal year starts in",
+    )
+
+    def clean_timezone(self):
+        from core.models import validate_timezone
+
+        value = self.cleaned_data["timezone"].strip()
+        validate_timezone(value)
+        return value
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    parent = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label="Inside team")
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, needs_password=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_password:
+            del self.fields["password1"]
+            del self.fields["password2"]
+
+    def clean(self):
+        data = super().clean()
+        if "password1" in self.fields and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+
