@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from core.selectors import organizations_for_user
@@ -9,6 +10,7 @@ def tenancy(request):
         return {}
     return {
         "membership": request.membership,
+        "today": timezone.localdate(),
         "current_organization": request.organization,
         "my_organizations": SimpleLazyObject(
             lambda: list(organizations_for_user(user=request.user))

@@ -21,12 +21,31 @@ class SignInForm(AuthenticationForm):
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(max_length=120)
-    timezone = forms.CharField(max_length=64, help_text="For example Europe/Berlin or America/New_York.")
+    timezone = forms.CharField(
+        max_length=64, help_text="For example Europe/Berlin or America/New_York."
+    )
     fiscal_year_start_month = forms.TypedChoiceField(
         coerce=int,
-        choices=[(i, m) for i, m in enumerate(
-            ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"], start=1)],
+        choices=[
+            (i, m)
+            for i, m in enumerate(
+                [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ],
+                start=1,
+            )
+        ],
         label="Fiscal year starts in",
     )
 
@@ -40,7 +59,9 @@ class OrganizationForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
-    parent = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label="Inside team")
+    parent = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="Inside team"
+    )
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +111,3 @@ class AcceptInvitationForm(forms.Form):
         if "password1" in self.fields and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
         return data
-
-
-

@@ -1,3 +1,7 @@
+import zoneinfo
+
+from django.utils import timezone
+
 from core.selectors import membership_for_user
 
 SESSION_KEY = "organization_id"
@@ -22,4 +26,9 @@ class CurrentOrganizationMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.organization = membership.organization
-        return self.get_response(request)
+                # Dates on pages ("due today", "overdue") are the organization's dates.
+                timezone.activate(zoneinfo.ZoneInfo(membership.organization.timezone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -212,7 +212,9 @@ def member_edit(request, membership_id):
             messages.success(request, f"{member.user.display_name} saved.")
             return redirect("core:member_list")
     return render(
-        request, "core/settings/member_edit.html", {"member": member, "form": form, "tab": "members"}
+        request,
+        "core/settings/member_edit.html",
+        {"member": member, "form": form, "tab": "members"},
     )
 
 
@@ -259,7 +261,9 @@ def invitation_accept(request, token):
         from core.models import User
 
         existing = User.objects.filter(email__iexact=invitation.email).first()
-    needs_password = not signed_in_as_invitee and (existing is None or not existing.has_usable_password())
+    needs_password = not signed_in_as_invitee and (
+        existing is None or not existing.has_usable_password()
+    )
     if existing is not None and existing.has_usable_password() and not signed_in_as_invitee:
         # Someone who already has a password signs in first; the link then adds the membership.
         messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
@@ -285,6 +289,4 @@ def invitation_accept(request, token):
             request.session[SESSION_KEY] = str(membership.organization_id)
             messages.success(request, f"Welcome to {membership.organization.name}.")
             return redirect("home")
-    return render(
-        request, "core/invitation_accept.html", {"invitation": invitation, "form": form}
-    )
+    return render(request, "core/invitation_accept.html", {"invitation": invitation, "form": form})

@@ -79,7 +79,7 @@ class Initiative(models.Model):
         Organization, on_delete=models.CASCADE, related_name="initiatives"
     )
     strategic_objective = models.ForeignKey(
-        StrategicObjective, on_delete=models.PROTECT, related_name="initiatives"
+        StrategicObjective, on_delete=models.RESTRICT, related_name="initiatives"
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -159,9 +159,9 @@ class WorkPackage(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     initiative = models.ForeignKey(
-        Initiative, null=True, blank=True, on_delete=models.PROTECT, related_name="work_packages"
+        Initiative, null=True, blank=True, on_delete=models.RESTRICT, related_name="work_packages"
     )
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="work_packages")
+    team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="work_packages")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

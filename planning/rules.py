@@ -12,11 +12,26 @@ from core.models import Membership, Role
 
 # The method's test: if it can be completed, launched, installed or delivered, it is a tactic.
 _TACTIC_VERBS = (
-    "complete", "finish", "launch", "install", "deliver", "implement", "roll out", "build",
-    "ship", "migrate", "release", "deploy", "hire", "set up", "create",
+    "complete",
+    "finish",
+    "launch",
+    "install",
+    "deliver",
+    "implement",
+    "roll out",
+    "build",
+    "ship",
+    "migrate",
+    "release",
+    "deploy",
+    "hire",
+    "set up",
+    "create",
 )
 _TACTIC_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in _TACTIC_VERBS) + r")(s|d|ed|es|ing)?\b",
+    r"\b("
+    + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in _TACTIC_VERBS)
+    + r")(s|d|ed|es|ing)?\b",
     re.IGNORECASE,
 )
 MIN_STRATEGIC_HORIZON = timedelta(days=182)  # two quarters

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,6 +18,18 @@ from planning.models import Initiative, StrategicObjective, WorkPackage
 Status = WorkPackage.Status
 OPEN_STATUSES = (Status.INTENTION, Status.READY, Status.IN_PROGRESS)
 STRATEGY_STATUS_ORDER = ("active", "draft", "achieved", "retired")
+WORK_STATUS_ORDER = ("in_progress", "ready", "intention", "done", "stopped")
+
+
+def _rank(order: tuple[str, ...]) -> Case:
+    return Case(
+        *(When(status=s, then=Value(i)) for i, s in enumerate(order)), output_field=IntegerField()
+    )
+
+
+def work_status_rank() -> Case:
+    """Work in flight first, then ready, intentions, and the closed ones last."""
+    return _rank(WORK_STATUS_ORDER)
 
 
 def _work_counts(prefix: str = "") -> dict:
@@ -54,11 +66,7 @@ def strategic_objective_list(*, membership: Membership, status: str | None = Non
     if status:
         objectives = objectives.filter(status=status)
     # Active first, then drafts, then the achieved and retired ones.
-    status_rank = Case(
-        *(When(status=s, then=Value(i)) for i, s in enumerate(STRATEGY_STATUS_ORDER)),
-        output_field=IntegerField(),
-    )
-    return objectives.order_by(status_rank, "priority", "statement")
+    return objectives.order_by(_rank(STRATEGY_STATUS_ORDER), "priority", "statement")
 
 
 def strategic_objective_get(*, membership: Membership, objective_id) -> StrategicObjective:
@@ -119,9 +127,9 @@ def work_package_list(
     linked: bool | None = None,
     open_only: bool = False,
 ) -> QuerySet[WorkPackage]:
-    packages = WorkPackage.objects.filter(organization_id=membership.organization_id).select_related(
-        "team", "owner", "initiative", "initiative__strategic_objective"
-    )
+    packages = WorkPackage.objects.filter(
+        organization_id=membership.organization_id
+    ).select_related("team", "owner", "initiative", "initiative__strategic_objective")
     if team is not None:
         packages = packages.filter(team=team)
     if status:
@@ -134,7 +142,7 @@ def work_package_list(
         packages = packages.filter(initiative__isnull=not linked)
     if open_only:
         packages = packages.filter(status__in=OPEN_STATUSES)
-    return packages.order_by("status", "due_date", "title")
+    return packages.order_by(work_status_rank(), F("due_date").asc(nulls_last=True), "title")
 
 
 def work_package_get(*, membership: Membership, work_package_id) -> WorkPackage:

@@ -59,8 +59,15 @@ def _clean_lines(lines: list[str] | None) -> list[str]:
 # --- strategic objectives ------------------------------------------------------------------
 
 STRATEGIC_OBJECTIVE_FIELDS = (
-    "statement", "rationale", "horizon_start", "horizon_end", "trade_offs",
-    "outcome_measures", "owner", "priority", "status",
+    "statement",
+    "rationale",
+    "horizon_start",
+    "horizon_end",
+    "trade_offs",
+    "outcome_measures",
+    "owner",
+    "priority",
+    "status",
 )
 
 
@@ -104,11 +111,19 @@ def strategic_objective_update(
 # --- initiatives ---------------------------------------------------------------------------
 
 INITIATIVE_FIELDS = (
-    "strategic_objective", "title", "description", "owner", "start_date", "end_date", "status",
+    "strategic_objective",
+    "title",
+    "description",
+    "owner",
+    "start_date",
+    "end_date",
+    "status",
 )
 
 
-def _prepare_initiative(actor: Membership, data: dict[str, Any]) -> tuple[dict[str, Any], list | None]:
+def _prepare_initiative(
+    actor: Membership, data: dict[str, Any]
+) -> tuple[dict[str, Any], list | None]:
     teams = data.pop("teams", None)
     data = {k: v for k, v in data.items() if k in INITIATIVE_FIELDS}
     objective = data.get("strategic_objective")
@@ -136,7 +151,9 @@ def initiative_create(*, actor: Membership, **data: Any) -> Initiative:
     _require_strategy_writer(actor)
     data, teams = _prepare_initiative(actor, data)
     if data.get("strategic_objective") is None:
-        raise DomainValidationError({"strategic_objective": "Choose the strategic objective it serves."})
+        raise DomainValidationError(
+            {"strategic_objective": "Choose the strategic objective it serves."}
+        )
     _check_initiative_dates(data.get("start_date"), data.get("end_date"))
     initiative = Initiative(organization=actor.organization, **data)
     initiative.full_clean(exclude=["organization"])
@@ -154,7 +171,9 @@ def initiative_update(*, actor: Membership, initiative: Initiative, **data: Any)
         data.get("start_date", initiative.start_date), data.get("end_date", initiative.end_date)
     )
     changed = model_update(instance=initiative, data=data, fields=data.keys())
-    if teams is not None and {t.pk for t in teams} != set(initiative.teams.values_list("pk", flat=True)):
+    if teams is not None and {t.pk for t in teams} != set(
+        initiative.teams.values_list("pk", flat=True)
+    ):
         initiative.teams.set(teams)
         if not changed:
             initiative.version += 1
@@ -165,9 +184,22 @@ def initiative_update(*, actor: Membership, initiative: Initiative, **data: Any)
 # --- work packages -------------------------------------------------------------------------
 
 WORK_PACKAGE_FIELDS = (
-    "title", "description", "initiative", "team", "owner", "start_date", "due_date",
-    "output_kind", "outputs", "success_criterion", "success_review_date", "category",
-    "estimate", "status", "source", "external_id",
+    "title",
+    "description",
+    "initiative",
+    "team",
+    "owner",
+    "start_date",
+    "due_date",
+    "output_kind",
+    "outputs",
+    "success_criterion",
+    "success_review_date",
+    "category",
+    "estimate",
+    "status",
+    "source",
+    "external_id",
 )
 
 
@@ -191,7 +223,9 @@ def _readiness_error(work_package: WorkPackage, target: str) -> DomainValidation
     if not work_package.success_criterion:
         errors["success_criterion"] = f"Say how you will judge success before moving it to {label}."
     if work_package.success_review_date is None:
-        errors["success_review_date"] = f"Set when you will check success before moving it to {label}."
+        errors["success_review_date"] = (
+            f"Set when you will check success before moving it to {label}."
+        )
     errors["status"] = (
         "Still an intention: it needs "
         + ", ".join(m.lower() for m in work_package.missing_for_readiness)
@@ -225,7 +259,9 @@ def _check_transition(old: str, new: str, reason: str) -> None:
         )
     if old in REOPENING and not reason.strip():
         raise DomainValidationError(
-            {"reopen_reason": f"Say why you are reopening work that is {Status(old).label.lower()}."}
+            {
+                "reopen_reason": f"Say why you are reopening work that is {Status(old).label.lower()}."
+            }
         )
 
 
@@ -254,7 +290,9 @@ def work_package_create(*, actor: Membership, **data: Any) -> WorkPackage:
     # Unless told otherwise, complete work starts ready and incomplete work as an intention.
     status = requested or (Status.READY if work_package.is_ready else Status.INTENTION)
     if status in (Status.DONE,) or status not in Status.values:
-        raise DomainValidationError({"status": "New work starts as an intention, ready or in progress."})
+        raise DomainValidationError(
+            {"status": "New work starts as an intention, ready or in progress."}
+        )
     if status not in (Status.INTENTION, Status.STOPPED) and not work_package.is_ready:
         raise _readiness_error(work_package, status)
     work_package.status = status
@@ -273,11 +311,11 @@ def work_package_update(
     if not rules.can_edit_work_package(actor, work_package):
         raise NotPermittedError("You can edit only work you own or your team's work.")
     data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
-    reassigning = any(
-        k in data and getattr(work_package, k) != data[k] for k in ("team", "owner")
-    )
+    reassigning = any(k in data and getattr(work_package, k) != data[k] for k in ("team", "owner"))
     if reassigning and not rules.can_reassign_work_package(actor, work_package):
-        raise NotPermittedError("Only the team's lead or a leader can move this work to someone else.")
+        raise NotPermittedError(
+            "Only the team's lead or a leader can move this work to someone else."
+        )
     if "team" in data and data["team"] != work_package.team and not actor.is_leader:
         if not rules.can_create_work_package(actor, data["team"].pk):
             raise DomainValidationError({"team": "You can move work only between your own teams."})
@@ -323,7 +361,9 @@ def work_package_record_decision(
         raise DomainValidationError({"decision_reason": "Give the reason for the decision."})
     if work_package.status in (Status.INTENTION, Status.STOPPED):
         raise DomainValidationError(
-            {"decision": "Only work that is ready, in progress or done has a success check to decide on."}
+            {
+                "decision": "Only work that is ready, in progress or done has a success check to decide on."
+            }
         )
     fields = ["decision", "decision_reason", "decided_at"]
     work_package.decision = decision

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django.contrib.postgres",
     "django_htmx",
     "django_celery_beat",
@@ -42,6 +43,7 @@ MIDDLEWARE = [
     "core.middleware.CurrentOrganizationMiddleware",
 ]
 
+FORM_RENDERER = "core.forms.FormRenderer"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

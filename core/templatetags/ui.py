@@ -1,0 +1,34 @@
+"""Small presentation helpers shared by every page."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value) -> str:
+    """0.4567 -> '46 %'; None -> '—'."""
+    if value is None:
+        return "—"
+    return f"{round(float(value) * 100)} %"
+
+
+@register.filter
+def percent_width(value) -> int:
+    """A 0..100 integer for a progress bar's width, clamped."""
+    if value is None:
+        return 0
+    return max(0, min(100, round(float(value) * 100)))
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for filters and pagination)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
