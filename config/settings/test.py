@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# Separate names let several test runs share one server (e.g. two checkouts side by side).
+DATABASES["default"]["TEST"] = {"NAME": env("THROUGHLINE_TEST_DB", default="test_throughline")}  # noqa: F405
+# Static files come from the finders; no collectstatic needed to run the suite.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
