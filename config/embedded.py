@@ -157,9 +157,22 @@ def stop_redis() -> None:
             pass  # shutting down closes the connection under us
 
 
+def _required_in_ci(name: str) -> None:
+    if os.environ.get("CI") == "true":
+        raise EmbeddedServiceError(
+            f"{name} is not set: under CI=true the tests run on the real servers, never embedded ones."
+        )
+
+
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or ensure_postgres()
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    _required_in_ci("DATABASE_URL")
+    return ensure_postgres()
 
 
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or ensure_redis()
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    _required_in_ci("REDIS_URL")
+    return ensure_redis()

@@ -11,12 +11,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainValidationError, NotPermittedError
-from core.models import Invitation, Membership, Organization, Role, Team, User
+from core.models import Invitation, Membership, Organization, Role, Team, User, validate_timezone
 
 
 def model_update(*, instance: models.Model, data: dict, fields: Iterable[str]) -> bool:
@@ -66,13 +67,26 @@ def organization_create(
 ) -> NewOrganization:
     """Start a fresh organization with one admin. Returns a first sign-in link for a new admin."""
     name = name.strip()
+    email = User.objects.normalize_email(admin_email.strip()).lower()
+    timezone_name = timezone_name.strip()
+    # Check every input before the first write, and report all that are wrong at once.
+    errors: dict[str, str | list[str]] = {}
     if not name:
-        raise DomainValidationError({"name": "Give the organization a name."})
+        errors["name"] = "Give the organization a name."
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["admin_email"] = "Enter a valid e-mail address."
+    try:
+        validate_timezone(timezone_name)
+    except ValidationError as exc:
+        errors["timezone"] = exc.messages
+    if errors:
+        raise DomainValidationError(errors)
     slug = _unique_slug(name)
     organization = Organization(name=name, slug=slug, timezone=timezone_name)
     organization.full_clean()
     organization.save()
-    email = admin_email.strip().lower()
     admin = User.objects.filter(email__iexact=email).first()
     link = None
     if admin is None:
@@ -216,8 +230,6 @@ def invitation_send(
     require_admin(actor)
     email = User.objects.normalize_email(email.strip()).lower()
     try:
-        from django.core.validators import validate_email
-
         validate_email(email)
     except ValidationError as exc:
         raise DomainValidationError({"email": "Enter a valid e-mail address."}) from exc

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import environ
-
-from config import embedded
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -64,14 +63,28 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL is the only engine. Without DATABASE_URL an embedded server is started (config/embedded.py).
-DATABASES = {"default": env.db_url_config(embedded.database_url())}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = embedded.redis_url()
+
+def service_settings(*, database_url: str, redis_url: str) -> dict:
+    """Database, Redis and Celery settings for the given URLs (each environment picks its URLs)."""
+    database = env.db_url_config(database_url)
+    if not database["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL, the only engine we run on."
+        )
+    database.update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=env.int("DJANGO_CONN_MAX_AGE", default=60),
+        CONN_HEALTH_CHECKS=True,
+    )
+    return {
+        "DATABASES": {"default": database},
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+    }
+
 
 AUTH_USER_MODEL = "core.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -105,9 +118,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Throughline <noreply@thr
 # How long an invitation link stays valid.
 INVITATION_TTL_HOURS = env.int("THROUGHLINE_INVITATION_TTL_HOURS", default=72)
 
-# Celery: Redis as broker and result store.
-CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+# Celery: Redis (see service_settings) as broker and result store.
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

@@ -1,9 +1,12 @@
-"""Production: every secret comes from the environment, with no default (start-up stops without it)."""
+"""Production: every secret and URL comes from the environment, with no default.
+
+A missing one stops start-up with a message naming it. Embedded services are never started here.
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import env
+from .base import env, service_settings
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -11,6 +14,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set the DJANGO_ALLOWED_HOSTS environment variable")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+vars().update(service_settings(database_url=env("DATABASE_URL"), redis_url=env("REDIS_URL")))
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
