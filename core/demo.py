@@ -48,7 +48,7 @@ GLOBEX_PEOPLE = [
     ("member", "member@globex.example", "Hank Scorpio", Role.MEMBER, ["ops"]),
 ]
 
-DEMO_ORGS = {
+DEMO_ORGS: dict[str, tuple[str, str, int, list, list]] = {
     "acme": ("Acme", "Europe/Berlin", 1, ACME_TEAMS, ACME_PEOPLE),
     "globex": ("Globex", "America/New_York", 7, GLOBEX_TEAMS, GLOBEX_PEOPLE),
 }

@@ -6,13 +6,15 @@ a ValidationError maps field names to messages, PermissionDenied is a 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class DomainValidationError(ValidationError):
     """Input that breaks a rule of the domain. Always names the field(s) at fault."""
 
-    def __init__(self, errors: dict[str, str | list[str]]):
+    def __init__(self, errors: Mapping[str, str | list[str]]):
         super().__init__(
             {field: msgs if isinstance(msgs, list) else [msgs] for field, msgs in errors.items()}
         )

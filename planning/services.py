@@ -282,6 +282,7 @@ def work_package_create(*, actor: Membership, **data: Any) -> WorkPackage:
     data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
     team = data.get("team")
     _check_team(actor, team)
+    assert team is not None  # noqa: S101  # _check_team refuses a missing team
     if not rules.can_create_work_package(actor, team.pk):
         raise NotPermittedError("You can add work only to your own team.")
     _check_work_package_links(actor, data)
