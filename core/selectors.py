@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.models import Invitation, Membership, Organization, Team, User
@@ -19,7 +20,7 @@ def membership_for_user(
     if organization_id:
         try:
             chosen = memberships.filter(organization_id=organization_id).first()
-        except (ValueError, TypeError):  # a stale or tampered session value
+        except (ValueError, TypeError, ValidationError):  # a stale, tampered or malformed id
             chosen = None
         if chosen is not None:
             return chosen

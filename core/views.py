@@ -265,6 +265,13 @@ def invitation_accept(request, token):
         existing is None or not existing.has_usable_password()
     )
     if existing is not None and existing.has_usable_password() and not signed_in_as_invitee:
+        if request.user.is_authenticated:
+            # Signed in as someone else: the sign-in page would send them straight back here.
+            messages.error(
+                request,
+                f"This invitation is for {invitation.email}. Sign out, then open the link again.",
+            )
+            return redirect("home")
         # Someone who already has a password signs in first; the link then adds the membership.
         messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
         return redirect(f"{reverse_lazy('core:login')}?next={request.path}")

@@ -37,6 +37,10 @@ class LinesField(forms.CharField):
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", "— Nobody yet —")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
