@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 
 class DomainValidationError(ValidationError):
@@ -22,6 +22,17 @@ class DomainValidationError(ValidationError):
 
 class NotPermittedError(PermissionDenied):
     """The person's role does not allow this change."""
+
+
+class NotInOrganizationError(ObjectDoesNotExist):
+    """The object belongs to another organization: to the caller it does not exist (a 404)."""
+
+
+def require_same_organization(actor, *objects) -> None:
+    """Services refuse objects of another organization, whichever door they came through."""
+    for obj in objects:
+        if obj is not None and obj.organization_id != actor.organization_id:
+            raise NotInOrganizationError(f"No such {obj._meta.verbose_name}.")
 
 
 def apply_to_form(form, error: ValidationError) -> None:

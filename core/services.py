@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.errors import DomainValidationError, NotPermittedError
+from core.errors import DomainValidationError, NotPermittedError, require_same_organization
 from core.models import Invitation, Membership, Organization, Role, Team, User, validate_timezone
 
 
@@ -46,7 +46,9 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def require_admin(membership: Membership) -> None:
+def require_admin(membership: Membership, *targets: models.Model) -> None:
+    """Only an admin changes organization settings, and only their own organization's rows."""
+    require_same_organization(membership, *targets)
     if not membership.is_admin:
         raise NotPermittedError("Only an organization admin can change its settings.")
 
@@ -168,7 +170,7 @@ def team_create(*, actor: Membership, name: str, parent: Team | None = None) -> 
 
 @transaction.atomic
 def team_update(*, actor: Membership, team: Team, name: str, parent: Team | None) -> Team:
-    require_admin(actor)
+    require_admin(actor, team)
     _check_team_parent(team, parent, actor.organization)
     team.name = name.strip()
     team.parent = parent
@@ -180,7 +182,7 @@ def team_update(*, actor: Membership, team: Team, name: str, parent: Team | None
 @transaction.atomic
 def team_archive(*, actor: Membership, team: Team) -> Team:
     """Archive a team. Its work and history stay; it no longer takes new work or members."""
-    require_admin(actor)
+    require_admin(actor, team)
     if team.children.filter(archived_at__isnull=True).exists():
         raise DomainValidationError({"team": "Archive or move the teams inside it first."})
     team.archived_at = timezone.now()
@@ -190,7 +192,7 @@ def team_archive(*, actor: Membership, team: Team) -> Team:
 
 @transaction.atomic
 def team_restore(*, actor: Membership, team: Team) -> Team:
-    require_admin(actor)
+    require_admin(actor, team)
     team.archived_at = None
     _save_team(team, update_fields=["archived_at"])
     return team
@@ -272,7 +274,7 @@ def invitation_get_usable(*, raw_token: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
-    require_admin(actor)
+    require_admin(actor, invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
 
@@ -322,7 +324,7 @@ def invitation_accept(
 def membership_update(
     *, actor: Membership, membership: Membership, role: str, teams: Iterable[Team]
 ) -> Membership:
-    require_admin(actor)
+    require_admin(actor, membership)
     if role not in Role.values:
         raise DomainValidationError({"role": "Choose one of the roles."})
     if membership.pk == actor.pk and role != Role.ADMIN:
@@ -337,7 +339,7 @@ def membership_update(
 @transaction.atomic
 def membership_set_active(*, actor: Membership, membership: Membership, active: bool) -> Membership:
     """Deactivate (or bring back) a member. Their work and history stay as they are."""
-    require_admin(actor)
+    require_admin(actor, membership)
     if membership.pk == actor.pk and not active:
         raise DomainValidationError({"membership": "You cannot deactivate yourself."})
     membership.is_active = active

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import DomainValidationError, NotPermittedError
+from core.errors import DomainValidationError, NotPermittedError, require_same_organization
 from core.models import Membership, Team, User
 from core.services import model_update
 from planning import rules
@@ -99,6 +99,7 @@ def strategic_objective_create(*, actor: Membership, **data: Any) -> StrategicOb
 def strategic_objective_update(
     *, actor: Membership, objective: StrategicObjective, **data: Any
 ) -> StrategicObjective:
+    require_same_organization(actor, objective)
     _require_strategy_writer(actor)
     data = _prepare_strategic_objective(actor, data)
     merged = {f: data.get(f, getattr(objective, f)) for f in ("horizon_start", "horizon_end")}
@@ -165,6 +166,7 @@ def initiative_create(*, actor: Membership, **data: Any) -> Initiative:
 
 @transaction.atomic
 def initiative_update(*, actor: Membership, initiative: Initiative, **data: Any) -> Initiative:
+    require_same_organization(actor, initiative)
     _require_strategy_writer(actor)
     data, teams = _prepare_initiative(actor, data)
     _check_initiative_dates(
@@ -308,6 +310,7 @@ def work_package_update(
     *, actor: Membership, work_package: WorkPackage, reopen_reason: str = "", **data: Any
 ) -> WorkPackage:
     """Edit a work package, status included. Bumps ``version`` only when something changed."""
+    require_same_organization(actor, work_package)
     work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
     if not rules.can_edit_work_package(actor, work_package):
         raise NotPermittedError("You can edit only work you own or your team's work.")
@@ -353,6 +356,7 @@ def work_package_record_decision(
     *, actor: Membership, work_package: WorkPackage, decision: str, reason: str
 ) -> WorkPackage:
     """The decision at the success check: continue, revise or stop, always with its reason."""
+    require_same_organization(actor, work_package)
     work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
     if not rules.can_edit_work_package(actor, work_package):
         raise NotPermittedError("You can decide only on work you own or your team's work.")

@@ -557,3 +557,29 @@ def test_organization_create_refuses_bad_input_and_writes_nothing(fields, field)
     assert not Organization.objects.exists()
     assert not User.objects.exists()
     assert not Invitation.objects.exists()
+
+
+def test_admin_services_refuse_another_organizations_rows(admin, other_org, make_member):
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from core.tests.factories import TeamFactory
+
+    foreign_team = TeamFactory(organization=other_org, name="Theirs")
+    foreign_member = make_member(Role.MEMBER, organization=other_org)
+    calls = [
+        lambda: services.team_update(actor=admin, team=foreign_team, name="Ours", parent=None),
+        lambda: services.team_archive(actor=admin, team=foreign_team),
+        lambda: services.membership_update(
+            actor=admin, membership=foreign_member, role=Role.ADMIN, teams=[]
+        ),
+        lambda: services.membership_set_active(
+            actor=admin, membership=foreign_member, active=False
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ObjectDoesNotExist):
+            call()
+    foreign_team.refresh_from_db()
+    foreign_member.refresh_from_db()
+    assert (foreign_team.name, foreign_team.archived_at) == ("Theirs", None)
+    assert (foreign_member.role, foreign_member.is_active) == (Role.MEMBER, True)

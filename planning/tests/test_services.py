@@ -386,3 +386,31 @@ def test_delivery_as_a_noun_is_not_a_tactic_verb():
         )
         == []
     )
+
+
+def test_objects_of_another_organization_do_not_exist_for_the_services(
+    leader, other_org, make_member
+):
+    from django.core.exceptions import ObjectDoesNotExist
+
+    foreign_leader = make_member(Role.LEADER, organization=other_org)
+    objective = StrategicObjectiveFactory(organization=other_org)
+    initiative = InitiativeFactory(strategic_objective=objective)
+    wp = WorkPackageFactory(team=TeamFactory(organization=other_org))
+    calls = [
+        lambda: services.strategic_objective_update(
+            actor=leader, objective=objective, statement="x"
+        ),
+        lambda: services.initiative_update(actor=leader, initiative=initiative, title="x"),
+        lambda: services.work_package_update(actor=leader, work_package=wp, title="x"),
+        lambda: services.work_package_record_decision(
+            actor=leader, work_package=wp, decision="stop", reason="x"
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ObjectDoesNotExist):
+            call()
+    objective.refresh_from_db()
+    wp.refresh_from_db()
+    assert (objective.version, wp.version, wp.title) == (1, 1, wp.title)
+    assert foreign_leader.organization == other_org
