@@ -84,10 +84,13 @@ def strategic_objective_get(*, membership: Membership, objective_id) -> Strategi
     )
 
 
-def strategic_objective_choices(*, membership: Membership) -> QuerySet:
+def strategic_objective_choices(*, membership: Membership, include_id=None) -> QuerySet:
+    """Draft and active objectives, plus ``include_id`` (an edited row's current one, maybe closed)."""
+    wanted = Q(status__in=[StrategicObjective.Status.DRAFT, StrategicObjective.Status.ACTIVE])
+    if include_id is not None:
+        wanted |= Q(pk=include_id)
     return StrategicObjective.objects.filter(
-        organization_id=membership.organization_id,
-        status__in=[StrategicObjective.Status.DRAFT, StrategicObjective.Status.ACTIVE],
+        wanted, organization_id=membership.organization_id
     ).order_by("priority", "statement")
 
 
@@ -103,12 +106,13 @@ def initiative_get(*, membership: Membership, initiative_id) -> Initiative:
     )
 
 
-def initiative_choices(*, membership: Membership) -> QuerySet:
+def initiative_choices(*, membership: Membership, include_id=None) -> QuerySet:
+    """Planned and active initiatives, plus ``include_id`` (an edited row's current one, maybe closed)."""
+    wanted = Q(status__in=[Initiative.Status.PLANNED, Initiative.Status.ACTIVE])
+    if include_id is not None:
+        wanted |= Q(pk=include_id)
     return (
-        Initiative.objects.filter(
-            organization_id=membership.organization_id,
-            status__in=[Initiative.Status.PLANNED, Initiative.Status.ACTIVE],
-        )
+        Initiative.objects.filter(wanted, organization_id=membership.organization_id)
         .select_related("strategic_objective")
         .order_by("strategic_objective__priority", "title")
     )

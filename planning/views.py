@@ -143,10 +143,11 @@ def _form_advice(form) -> list[str]:
 
 @membership_required
 def strategy_edit(request, objective_id):
-    _require(rules.can_write_strategy(request.membership), "Only leaders write strategy.")
+    # Another organization's id is a 404 for everyone, before any role check.
     objective = _get_or_404(
         selectors.strategic_objective_get, membership=request.membership, objective_id=objective_id
     )
+    _require(rules.can_write_strategy(request.membership), "Only leaders write strategy.")
     form = _strategy_form(request, objective)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,7 +198,11 @@ def _initiative_form(request, initiative=None):
         initial["strategic_objective"] = request.GET["objective"]
     return InitiativeForm(
         request.POST or None,
-        objectives=selectors.strategic_objective_choices(membership=request.membership),
+        # An edited initiative keeps its objective even once achieved or retired.
+        objectives=selectors.strategic_objective_choices(
+            membership=request.membership,
+            include_id=initiative.strategic_objective_id if initiative is not None else None,
+        ),
         people=people_in_organization(organization=request.organization),
         teams=team_list(organization=request.organization),
         initial=initial,
@@ -221,10 +226,11 @@ def initiative_create(request):
 
 @membership_required
 def initiative_edit(request, initiative_id):
-    _require(rules.can_write_strategy(request.membership), "Only leaders write initiatives.")
+    # Another organization's id is a 404 for everyone, before any role check.
     initiative = _get_or_404(
         selectors.initiative_get, membership=request.membership, initiative_id=initiative_id
     )
+    _require(rules.can_write_strategy(request.membership), "Only leaders write initiatives.")
     form = _initiative_form(request, initiative)
     if request.method == "POST" and form.is_valid():
         try:
@@ -323,14 +329,24 @@ def _work_form(request, work_package=None):
     teams = _writable_teams(request)
     if work_package is not None:
         teams = teams | team_list(organization=request.organization).filter(pk=work_package.team_id)
-    return WorkPackageForm(
+    form = WorkPackageForm(
         request.POST or None,
         teams=teams.distinct(),
-        initiatives=selectors.initiative_choices(membership=request.membership),
+        # Edited work keeps its initiative even once closed; otherwise saving would unlink it.
+        initiatives=selectors.initiative_choices(
+            membership=request.membership,
+            include_id=work_package.initiative_id if work_package is not None else None,
+        ),
         people=people_in_organization(organization=request.organization),
         creating=creating,
         initial=initial,
     )
+    if work_package is not None and not rules.can_reassign_work_package(
+        request.membership, work_package
+    ):
+        # The owner's page shows team and owner as text: requiring them would block every save.
+        del form.fields["team"], form.fields["owner"]
+    return form
 
 
 @membership_required
