@@ -12,6 +12,11 @@ class FormRenderer(TemplatesSetting):
     field_template_name = "components/field.html"
 
 
+def bound_data(request):
+    """A form is bound on POST, even an empty one (so it shows "required" errors), else unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label="E-mail address",

@@ -59,11 +59,12 @@ def member_get(*, organization: Organization, membership_id) -> Membership:
     return member_list(organization=organization).get(pk=membership_id)
 
 
-def people_in_organization(*, organization: Organization) -> QuerySet[User]:
-    """Active people who can own work in an organization."""
-    return User.objects.filter(
-        memberships__organization=organization, memberships__is_active=True, is_active=True
-    ).order_by("full_name", "email")
+def people_in_organization(*, organization: Organization, keep=None) -> QuerySet[User]:
+    """Active people who can own work in an organization (plus ``keep``, a current owner who
+    may have been deactivated since, so editing their work does not silently drop them)."""
+    active = Q(memberships__organization=organization, memberships__is_active=True, is_active=True)
+    people = User.objects.filter(active | Q(pk=keep.pk) if keep is not None else active)
+    return people.distinct().order_by("full_name", "email")
 
 
 def invitation_list_pending(*, organization: Organization) -> QuerySet[Invitation]:

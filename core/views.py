@@ -19,6 +19,7 @@ from core.forms import (
     OrganizationForm,
     SignInForm,
     TeamForm,
+    bound_data,
 )
 from core.middleware import SESSION_KEY
 from core.models import Invitation, Membership, Team
@@ -70,7 +71,7 @@ def organization_settings(request):
     _admin_only(request)
     org = request.organization
     form = OrganizationForm(
-        request.POST or None,
+        bound_data(request),
         initial={
             "name": org.name,
             "timezone": org.timezone,
@@ -98,7 +99,7 @@ def team_list(request):
     _admin_only(request)
     teams = selectors.team_list(organization=request.organization, include_archived=True)
     active = selectors.team_list(organization=request.organization)
-    form = TeamForm(request.POST or None, teams=active)
+    form = TeamForm(bound_data(request), teams=active)
     if request.method == "POST" and form.is_valid():
         try:
             team = services.team_create(actor=request.membership, **form.cleaned_data)
@@ -125,7 +126,7 @@ def team_edit(request, team_id):
     team = _team_or_404(request, team_id)
     others = selectors.team_list(organization=request.organization).exclude(pk=team.pk)
     form = TeamForm(
-        request.POST or None, teams=others, initial={"name": team.name, "parent": team.parent}
+        bound_data(request), teams=others, initial={"name": team.name, "parent": team.parent}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -161,7 +162,7 @@ def team_archive(request, team_id):
 def member_list(request):
     _admin_only(request)
     teams = selectors.team_list(organization=request.organization)
-    form = InviteForm(request.POST or None, teams=teams)
+    form = InviteForm(bound_data(request), teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_send(
@@ -197,7 +198,7 @@ def member_edit(request, membership_id):
     member = _member_or_404(request, membership_id)
     teams = selectors.team_list(organization=request.organization)
     form = MembershipForm(
-        request.POST or None,
+        bound_data(request),
         teams=teams,
         initial={"role": member.role, "teams": list(member.teams.all())},
     )
@@ -276,7 +277,7 @@ def invitation_accept(request, token):
         messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
         return redirect(f"{reverse_lazy('core:login')}?next={request.path}")
     form = AcceptInvitationForm(
-        request.POST or None,
+        bound_data(request),
         needs_password=needs_password,
         initial={"full_name": request.user.full_name if signed_in_as_invitee else ""},
     )

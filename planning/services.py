@@ -36,8 +36,11 @@ def _require_strategy_writer(actor: Membership) -> None:
         raise NotPermittedError("Only leaders can change strategy and initiatives.")
 
 
-def _check_person(actor: Membership, user: User | None, field: str) -> None:
-    if user is None:
+def _check_person(
+    actor: Membership, user: User | None, field: str, current: User | None = None
+) -> None:
+    """A new owner must be an active member; keeping a since-deactivated one is allowed."""
+    if user is None or (current is not None and user.pk == current.pk):
         return
     if not Membership.objects.filter(
         organization_id=actor.organization_id, user=user, is_active=True
@@ -71,14 +74,16 @@ STRATEGIC_OBJECTIVE_FIELDS = (
 )
 
 
-def _prepare_strategic_objective(actor: Membership, data: dict[str, Any]) -> dict[str, Any]:
+def _prepare_strategic_objective(
+    actor: Membership, data: dict[str, Any], current: StrategicObjective | None = None
+) -> dict[str, Any]:
     data = {k: v for k, v in data.items() if k in STRATEGIC_OBJECTIVE_FIELDS}
     for key in ("trade_offs", "outcome_measures"):
         if key in data:
             data[key] = _clean_lines(data[key])
     if "statement" in data:
         data["statement"] = (data["statement"] or "").strip()
-    _check_person(actor, data.get("owner"), "owner")
+    _check_person(actor, data.get("owner"), "owner", current.owner if current else None)
     start, end = data.get("horizon_start"), data.get("horizon_end")
     if start and end and end <= start:
         raise DomainValidationError({"horizon_end": "The horizon must end after it starts."})
@@ -101,7 +106,7 @@ def strategic_objective_update(
 ) -> StrategicObjective:
     require_same_organization(actor, objective)
     _require_strategy_writer(actor)
-    data = _prepare_strategic_objective(actor, data)
+    data = _prepare_strategic_objective(actor, data, objective)
     merged = {f: data.get(f, getattr(objective, f)) for f in ("horizon_start", "horizon_end")}
     if merged["horizon_end"] <= merged["horizon_start"]:
         raise DomainValidationError({"horizon_end": "The horizon must end after it starts."})
@@ -123,7 +128,7 @@ INITIATIVE_FIELDS = (
 
 
 def _prepare_initiative(
-    actor: Membership, data: dict[str, Any]
+    actor: Membership, data: dict[str, Any], current: Initiative | None = None
 ) -> tuple[dict[str, Any], list | None]:
     teams = data.pop("teams", None)
     data = {k: v for k, v in data.items() if k in INITIATIVE_FIELDS}
@@ -134,7 +139,7 @@ def _prepare_initiative(
         raise DomainValidationError(
             {"strategic_objective": "Choose a strategic objective of this organization."}
         )
-    _check_person(actor, data.get("owner"), "owner")
+    _check_person(actor, data.get("owner"), "owner", current.owner if current else None)
     if teams is not None:
         teams = list(teams)
         for team in teams:
@@ -168,7 +173,7 @@ def initiative_create(*, actor: Membership, **data: Any) -> Initiative:
 def initiative_update(*, actor: Membership, initiative: Initiative, **data: Any) -> Initiative:
     require_same_organization(actor, initiative)
     _require_strategy_writer(actor)
-    data, teams = _prepare_initiative(actor, data)
+    data, teams = _prepare_initiative(actor, data, initiative)
     _check_initiative_dates(
         data.get("start_date", initiative.start_date), data.get("end_date", initiative.end_date)
     )
@@ -323,7 +328,10 @@ def work_package_update(
     if "team" in data and data["team"] != work_package.team and not actor.is_leader:
         if not rules.can_create_work_package(actor, data["team"].pk):
             raise DomainValidationError({"team": "You can move work only between your own teams."})
-    _check_work_package_links(actor, data)
+    # Only what changes is checked: keeping a since-deactivated owner is not a new assignment.
+    _check_work_package_links(
+        actor, {k: v for k, v in data.items() if getattr(work_package, k) != v}
+    )
 
     old_status = work_package.status
     new_status = data.pop("status", None) or old_status

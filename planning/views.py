@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.decorators import membership_required
 from core.errors import apply_to_form
+from core.forms import bound_data
 from core.selectors import people_in_organization, team_list
 from planning import rules, selectors, services
 from planning.forms import (
@@ -101,13 +102,15 @@ def strategy_detail(request, objective_id):
 
 
 def _strategy_form(request, objective=None):
-    people = people_in_organization(organization=request.organization)
+    people = people_in_organization(
+        organization=request.organization, keep=objective.owner if objective else None
+    )
     initial = {}
     if objective is not None:
         initial = {f: getattr(objective, f) for f in services.STRATEGIC_OBJECTIVE_FIELDS}
     else:
         initial = {"owner": request.user.pk}
-    return StrategicObjectiveForm(request.POST or None, people=people, initial=initial)
+    return StrategicObjectiveForm(bound_data(request), people=people, initial=initial)
 
 
 @membership_required
@@ -197,13 +200,15 @@ def _initiative_form(request, initiative=None):
     elif request.GET.get("objective"):
         initial["strategic_objective"] = request.GET["objective"]
     return InitiativeForm(
-        request.POST or None,
+        bound_data(request),
         # An edited initiative keeps its objective even once achieved or retired.
         objectives=selectors.strategic_objective_choices(
             membership=request.membership,
             include_id=initiative.strategic_objective_id if initiative is not None else None,
         ),
-        people=people_in_organization(organization=request.organization),
+        people=people_in_organization(
+            organization=request.organization, keep=initiative.owner if initiative else None
+        ),
         teams=team_list(organization=request.organization),
         initial=initial,
     )
@@ -330,14 +335,16 @@ def _work_form(request, work_package=None):
     if work_package is not None:
         teams = teams | team_list(organization=request.organization).filter(pk=work_package.team_id)
     form = WorkPackageForm(
-        request.POST or None,
+        bound_data(request),
         teams=teams.distinct(),
         # Edited work keeps its initiative even once closed; otherwise saving would unlink it.
         initiatives=selectors.initiative_choices(
             membership=request.membership,
             include_id=work_package.initiative_id if work_package is not None else None,
         ),
-        people=people_in_organization(organization=request.organization),
+        people=people_in_organization(
+            organization=request.organization, keep=work_package.owner if work_package else None
+        ),
         creating=creating,
         initial=initial,
     )

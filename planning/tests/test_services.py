@@ -414,3 +414,19 @@ def test_objects_of_another_organization_do_not_exist_for_the_services(
     wp.refresh_from_db()
     assert (objective.version, wp.version, wp.title) == (1, 1, wp.title)
     assert foreign_leader.organization == other_org
+
+
+def test_editing_work_keeps_a_since_deactivated_owner(team_lead, team, member, make_member):
+    wp = ready_package(team_lead, team, member)
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    wp = services.work_package_update(
+        actor=team_lead, work_package=wp, title="Renamed", owner=member.user
+    )
+    assert (wp.title, wp.owner_id, wp.version) == ("Renamed", member.user_id, 2)
+    newcomer = make_member(Role.MEMBER, teams=[team])
+    newcomer.is_active = False
+    newcomer.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError) as excinfo:
+        services.work_package_update(actor=team_lead, work_package=wp, owner=newcomer.user)
+    assert "owner" in errors_of(excinfo)

@@ -1612,3 +1612,12 @@ def test_editing_an_initiative_keeps_its_achieved_objective(as_role, objs):
     initiative.refresh_from_db()
     assert initiative.title == "Guided onboarding, phase 2"
     assert initiative.strategic_objective_id == objective.pk
+
+
+@pytest.mark.django_db
+def test_an_empty_post_shows_required_errors_and_writes_nothing(client_for, team_lead):
+    response = client_for(team_lead).post("/work/new/", {})
+    assert response.status_code == 200
+    assert 'id="id_title_error"' in response.content.decode()
+    assert "This field is required." in response.content.decode()
+    assert not WorkPackage.objects.exists()
