@@ -14,6 +14,8 @@ class DemoOrg:
     organization: Organization
     people: dict[str, Membership] = field(default_factory=dict)  # key -> membership
     teams: dict[str, Team] = field(default_factory=dict)
+    # What later apps' demo modules made, by short key, for the apps after them to build on.
+    objects: dict[str, object] = field(default_factory=dict)
 
     def member(self, key: str) -> Membership:
         return self.people[key]

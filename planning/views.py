@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import panels
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
@@ -97,6 +98,7 @@ def strategy_detail(request, objective_id):
             "advice": advice,
             "can_write": rules.can_write_strategy(request.membership),
             "new_initiative_url": f"{reverse('planning:initiative_create')}?objective={objective.pk}",
+            "panels": panels.render("strategic_objective_detail", request, objective),
         },
     )
 
@@ -188,6 +190,7 @@ def initiative_detail(request, initiative_id):
             "can_write": rules.can_write_strategy(request.membership),
             "can_add_work": request.membership.is_leader or request.membership.is_team_lead,
             "new_work_url": f"{reverse('planning:work_create')}?initiative={initiative.pk}",
+            "panels": panels.render("initiative_detail", request, initiative),
         },
     )
 
@@ -309,6 +312,7 @@ def work_detail(request, work_package_id):
             "wp": work_package,
             "can_edit": can_edit,
             "decision_form": DecisionForm() if can_edit else None,
+            "panels": panels.render("work_package_detail", request, work_package),
         },
     )
 

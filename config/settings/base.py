@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "planning",
+    "okrs",
+    "backlog",
 ]
 
 MIDDLEWARE = [
