@@ -485,6 +485,7 @@ def _seed_globex(globex: DemoOrg, today: date) -> None:
         end_date=q + timedelta(days=120),
         status="active",
     )
+    globex.objects.update(delivery=objective, warehouse=initiative)
     _work(
         globex,
         "leader",
