@@ -17,7 +17,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainValidationError, NotPermittedError, require_same_organization
-from core.models import Invitation, Membership, Organization, Role, Team, User, validate_timezone
+from core.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    User,
+    validate_timezone,
+)
 
 
 def model_update(*, instance: models.Model, data: dict, fields: Iterable[str]) -> bool:
@@ -346,3 +355,72 @@ def membership_set_active(*, actor: Membership, membership: Membership, active: 
     membership.deactivated_at = None if active else timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
     return membership
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "tl_"  # noqa: S105 - a public marker, not a secret
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_token_issue(
+    *,
+    user: User,
+    organization: Organization,
+    name: str,
+    scope: str = ApiToken.Scope.READ,
+    expires_at=None,
+) -> IssuedToken:
+    """A new token for one person in one organization. Only its hash is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainValidationError({"name": "Name the token after what will use it."})
+    if scope not in ApiToken.Scope.values:
+        raise DomainValidationError({"scope": "Choose read or write."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainValidationError({"expires_at": "The expiry must be in the future."})
+    if not Membership.objects.filter(user=user, organization=organization, is_active=True).exists():
+        raise DomainValidationError({"user": "This person is not an active member of that organization."})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        organization=organization,
+        name=name[:100],
+        prefix=raw[:10],
+        token_hash=_hash_token(raw),
+        scope=scope,
+        expires_at=expires_at,
+    )
+    return IssuedToken(token=token, raw=raw)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    if token.user_id != user.pk:
+        raise NotPermittedError("You can revoke only your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The active token for a raw value, or None. Notes its use at most once a minute."""
+    token = (
+        ApiToken.objects.select_related("user", "organization")
+        .filter(token_hash=_hash_token(raw))
+        .first()
+    )
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class PlanningConfig(AppConfig):
     name = "planning"
     verbose_name = "Strategy and work"
+
+    def ready(self) -> None:
+        from core import changelog
+        from planning.api.serializers import (
+            InitiativeSerializer,
+            StrategicObjectiveSerializer,
+            WorkPackageSerializer,
+        )
+        from planning.models import Initiative, StrategicObjective, WorkPackage
+
+        changelog.register(
+            StrategicObjective, "strategic_objective", lambda o: StrategicObjectiveSerializer(o).data
+        )
+        changelog.register(Initiative, "initiative", lambda o: InitiativeSerializer(o).data)
+        changelog.register(WorkPackage, "work_package", lambda o: WorkPackageSerializer(o).data)

@@ -12,7 +12,7 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.models import Membership
+from core.models import Membership, Team
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
 Status = WorkPackage.Status
@@ -202,3 +202,20 @@ def work_summary(*, membership: Membership) -> dict:
         points_total=Coalesce(Sum("estimate"), 0),
         points_unlinked=Coalesce(Sum("estimate", filter=Q(initiative__isnull=True)), 0),
     )
+
+
+# --- for the API (plain rows: the list endpoints order and page them by cursor) -------------
+
+
+def strategic_objective_api_list(*, membership: Membership) -> QuerySet[StrategicObjective]:
+    return StrategicObjective.objects.filter(organization_id=membership.organization_id)
+
+
+def initiative_api_list(*, membership: Membership) -> QuerySet[Initiative]:
+    return Initiative.objects.filter(organization_id=membership.organization_id).prefetch_related(
+        Prefetch("teams", queryset=Team.objects.only("id"))
+    )
+
+
+def work_package_api_list(*, membership: Membership) -> QuerySet[WorkPackage]:
+    return WorkPackage.objects.filter(organization_id=membership.organization_id)

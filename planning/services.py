@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import changelog
 from core.errors import DomainValidationError, NotPermittedError, require_same_organization
-from core.models import Membership, Team, User
+from core.models import ChangeLogEntry, Membership, Team, User
 from core.services import model_update
 from planning import rules
 from planning.models import Initiative, StrategicObjective, WorkPackage
@@ -26,6 +29,11 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.STOPPED: {Status.INTENTION, Status.READY},
 }
 REOPENING = {Status.DONE, Status.STOPPED}
+CREATED, UPDATED, DELETED = (
+    ChangeLogEntry.Op.CREATED,
+    ChangeLogEntry.Op.UPDATED,
+    ChangeLogEntry.Op.DELETED,
+)
 
 
 # --- shared checks -------------------------------------------------------------------------
@@ -97,6 +105,7 @@ def strategic_objective_create(*, actor: Membership, **data: Any) -> StrategicOb
     objective = StrategicObjective(organization=actor.organization, **data)
     objective.full_clean(exclude=["organization"])
     objective.save()
+    changelog.record(objective, CREATED)
     return objective
 
 
@@ -110,8 +119,22 @@ def strategic_objective_update(
     merged = {f: data.get(f, getattr(objective, f)) for f in ("horizon_start", "horizon_end")}
     if merged["horizon_end"] <= merged["horizon_start"]:
         raise DomainValidationError({"horizon_end": "The horizon must end after it starts."})
-    model_update(instance=objective, data=data, fields=data.keys())
+    if model_update(instance=objective, data=data, fields=data.keys()):
+        changelog.record(objective, UPDATED)
     return objective
+
+
+@transaction.atomic
+def strategic_objective_delete(*, actor: Membership, objective: StrategicObjective) -> None:
+    """Delete a strategic objective that nothing hangs off yet (else retire it)."""
+    require_same_organization(actor, objective)
+    _require_strategy_writer(actor)
+    if objective.initiatives.exists():
+        raise DomainValidationError(
+            {"strategic_objective": "It has initiatives: retire it instead of deleting it."}
+        )
+    changelog.record(objective, DELETED)
+    objective.delete()
 
 
 # --- initiatives ---------------------------------------------------------------------------
@@ -166,6 +189,7 @@ def initiative_create(*, actor: Membership, **data: Any) -> Initiative:
     initiative.save()
     if teams:
         initiative.teams.set(teams)
+    changelog.record(initiative, CREATED)
     return initiative
 
 
@@ -185,10 +209,31 @@ def initiative_update(*, actor: Membership, initiative: Initiative, **data: Any)
         if not changed:
             initiative.version += 1
             initiative.save(update_fields=["version", "updated_at"])
+            changed = True
+    if changed:
+        changelog.record(initiative, UPDATED)
     return initiative
 
 
+@transaction.atomic
+def initiative_delete(*, actor: Membership, initiative: Initiative) -> None:
+    """Delete an initiative with no work yet (else cancel it)."""
+    require_same_organization(actor, initiative)
+    _require_strategy_writer(actor)
+    if initiative.work_packages.exists():
+        raise DomainValidationError(
+            {"initiative": "Work packages are linked to it: cancel it instead of deleting it."}
+        )
+    changelog.record(initiative, DELETED)
+    initiative.delete()
+
+
 # --- work packages -------------------------------------------------------------------------
+#
+# One set of rules for every door: the page's form, the API's single writes and the bulk
+# upsert all go through ``_apply_work_package_changes``, which checks roles, links, status
+# transitions and readiness on an in-memory object without touching the database (everything
+# it needs is loaded beforehand, in a constant number of queries however many items there are).
 
 WORK_PACKAGE_FIELDS = (
     "title",
@@ -208,15 +253,26 @@ WORK_PACKAGE_FIELDS = (
     "source",
     "external_id",
 )
+WORK_PACKAGE_CLEAN_EXCLUDE = ["organization", "team", "initiative", "owner"]
 
 
-def _check_work_package_links(actor: Membership, data: dict[str, Any]) -> None:
-    if "team" in data:
-        _check_team(actor, data["team"])
-    initiative = data.get("initiative")
-    if initiative is not None and initiative.organization_id != actor.organization_id:
-        raise DomainValidationError({"initiative": "Choose an initiative of this organization."})
-    _check_person(actor, data.get("owner"), "owner")
+class ActiveMembers:
+    """Which of some people are active members of the actor's organization (one query)."""
+
+    def __init__(self, actor: Membership, users) -> None:
+        ids = {u.pk for u in users if u is not None}
+        self.ids = (
+            set(
+                Membership.objects.filter(
+                    organization_id=actor.organization_id, user_id__in=ids, is_active=True
+                ).values_list("user_id", flat=True)
+            )
+            if ids
+            else set()
+        )
+
+    def __contains__(self, user) -> bool:
+        return user.pk in self.ids
 
 
 def _readiness_error(work_package: WorkPackage, target: str) -> DomainValidationError:
@@ -272,6 +328,91 @@ def _check_transition(old: str, new: str, reason: str) -> None:
         )
 
 
+def _check_links(actor: Membership, changes: dict[str, Any], members: ActiveMembers) -> None:
+    if "team" in changes:
+        _check_team(actor, changes["team"])
+    initiative = changes.get("initiative")
+    if initiative is not None and initiative.organization_id != actor.organization_id:
+        raise DomainValidationError({"initiative": "Choose an initiative of this organization."})
+    owner = changes.get("owner")
+    if owner is not None and owner not in members:
+        raise DomainValidationError({"owner": "Choose an active member of this organization."})
+
+
+def _apply_work_package_changes(
+    *,
+    actor: Membership,
+    work_package: WorkPackage,
+    data: dict[str, Any],
+    members: ActiveMembers,
+    creating: bool,
+    reopen_reason: str = "",
+) -> list[str]:
+    """Check and set a change on an in-memory work package; return the fields that changed.
+
+    Raises the domain's errors and leaves nothing written: the caller saves.
+    """
+    data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
+    requested = data.pop("status", None) or None
+    if creating:
+        team = data.get("team")
+        _check_team(actor, team)
+        if not rules.can_create_work_package(actor, team.pk):  # type: ignore[union-attr]
+            raise NotPermittedError("You can add work only to your own team.")
+        changes = data
+    else:
+        if not rules.can_edit_work_package(actor, work_package):
+            raise NotPermittedError("You can edit only work you own or your team's work.")
+        changes = {k: v for k, v in data.items() if getattr(work_package, k) != v}
+        if ("team" in changes or "owner" in changes) and not rules.can_reassign_work_package(
+            actor, work_package
+        ):
+            raise NotPermittedError(
+                "Only the team's lead or a leader can move this work to someone else."
+            )
+        if "team" in changes and not actor.is_leader:
+            if changes["team"] is None or not rules.can_create_work_package(
+                actor, changes["team"].pk
+            ):
+                raise DomainValidationError(
+                    {"team": "You can move work only between your own teams."}
+                )
+    # Only what changes is checked: keeping a since-deactivated owner is not a new assignment.
+    _check_links(actor, changes, members)
+    for name, value in changes.items():
+        setattr(work_package, name, value)
+    changed = list(changes)
+
+    old_status = None if creating else work_package.status
+    if creating:
+        # Unless told otherwise, complete work starts ready and incomplete work as an intention.
+        new_status = requested or (Status.READY if work_package.is_ready else Status.INTENTION)
+        if new_status not in (Status.INTENTION, Status.READY, Status.IN_PROGRESS, Status.STOPPED):
+            raise DomainValidationError(
+                {"status": "New work starts as an intention, ready or in progress."}
+            )
+    else:
+        new_status = requested or work_package.status
+        if new_status not in Status.values:
+            raise DomainValidationError({"status": "Choose one of the statuses."})
+        _check_transition(work_package.status, new_status, reopen_reason)
+    if new_status not in (Status.INTENTION, Status.STOPPED) and not work_package.is_ready:
+        raise _readiness_error(work_package, new_status)
+    if creating or new_status != old_status:
+        work_package.status = new_status
+        changed.append("status")
+        changed += _apply_status_side_effects(work_package, old_status, new_status)
+        if old_status in REOPENING:
+            work_package.reopen_reason = reopen_reason.strip()
+            changed.append("reopen_reason")
+    if changed:
+        # Field-level checks only (lengths, choices): the database holds the constraints.
+        work_package.full_clean(
+            exclude=WORK_PACKAGE_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False
+        )
+    return sorted(set(changed))
+
+
 def _save_work_package(work_package: WorkPackage, update_fields: list[str] | None = None) -> None:
     try:
         with transaction.atomic():
@@ -286,27 +427,16 @@ def _save_work_package(work_package: WorkPackage, update_fields: list[str] | Non
 
 @transaction.atomic
 def work_package_create(*, actor: Membership, **data: Any) -> WorkPackage:
-    data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
-    team = data.get("team")
-    _check_team(actor, team)
-    assert team is not None  # noqa: S101  # _check_team refuses a missing team
-    if not rules.can_create_work_package(actor, team.pk):
-        raise NotPermittedError("You can add work only to your own team.")
-    _check_work_package_links(actor, data)
-    requested = data.pop("status", None) or None
-    work_package = WorkPackage(organization=actor.organization, **data)
-    # Unless told otherwise, complete work starts ready and incomplete work as an intention.
-    status = requested or (Status.READY if work_package.is_ready else Status.INTENTION)
-    if status in (Status.DONE,) or status not in Status.values:
-        raise DomainValidationError(
-            {"status": "New work starts as an intention, ready or in progress."}
-        )
-    if status not in (Status.INTENTION, Status.STOPPED) and not work_package.is_ready:
-        raise _readiness_error(work_package, status)
-    work_package.status = status
-    _apply_status_side_effects(work_package, None, status)
-    work_package.full_clean(exclude=["organization"], validate_constraints=False)
+    work_package = WorkPackage(organization=actor.organization)
+    _apply_work_package_changes(
+        actor=actor,
+        work_package=work_package,
+        data=data,
+        members=ActiveMembers(actor, [data.get("owner")]),
+        creating=True,
+    )
     _save_work_package(work_package)
+    changelog.record(work_package, CREATED)
     return work_package
 
 
@@ -317,45 +447,19 @@ def work_package_update(
     """Edit a work package, status included. Bumps ``version`` only when something changed."""
     require_same_organization(actor, work_package)
     work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
-    if not rules.can_edit_work_package(actor, work_package):
-        raise NotPermittedError("You can edit only work you own or your team's work.")
-    data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
-    reassigning = any(k in data and getattr(work_package, k) != data[k] for k in ("team", "owner"))
-    if reassigning and not rules.can_reassign_work_package(actor, work_package):
-        raise NotPermittedError(
-            "Only the team's lead or a leader can move this work to someone else."
-        )
-    if "team" in data and data["team"] != work_package.team and not actor.is_leader:
-        if not rules.can_create_work_package(actor, data["team"].pk):
-            raise DomainValidationError({"team": "You can move work only between your own teams."})
-    # Only what changes is checked: keeping a since-deactivated owner is not a new assignment.
-    _check_work_package_links(
-        actor, {k: v for k, v in data.items() if getattr(work_package, k) != v}
+    changed = _apply_work_package_changes(
+        actor=actor,
+        work_package=work_package,
+        data=data,
+        members=ActiveMembers(actor, [data.get("owner")]),
+        creating=False,
+        reopen_reason=reopen_reason,
     )
-
-    old_status = work_package.status
-    new_status = data.pop("status", None) or old_status
-    if new_status not in Status.values:
-        raise DomainValidationError({"status": "Choose one of the statuses."})
-    _check_transition(old_status, new_status, reopen_reason)
-
-    fields = [f for f in data if getattr(work_package, f) != data[f]]
-    for field in fields:
-        setattr(work_package, field, data[field])
-    if new_status not in (Status.INTENTION, Status.STOPPED) and not work_package.is_ready:
-        raise _readiness_error(work_package, new_status)
-    if new_status != old_status:
-        work_package.status = new_status
-        fields.append("status")
-        fields += _apply_status_side_effects(work_package, old_status, new_status)
-        if old_status in REOPENING:
-            work_package.reopen_reason = reopen_reason.strip()
-            fields.append("reopen_reason")
-    if not fields:
+    if not changed:
         return work_package
     work_package.version += 1
-    work_package.full_clean(exclude=["organization"], validate_constraints=False)
-    _save_work_package(work_package, update_fields=[*set(fields), "version", "updated_at"])
+    _save_work_package(work_package, update_fields=[*changed, "version", "updated_at"])
+    changelog.record(work_package, UPDATED)
     return work_package
 
 
@@ -388,4 +492,180 @@ def work_package_record_decision(
         fields += ["status", *_apply_status_side_effects(work_package, old, Status.STOPPED)]
     work_package.version += 1
     work_package.save(update_fields=[*fields, "version", "updated_at"])
+    changelog.record(work_package, UPDATED)
     return work_package
+
+
+@transaction.atomic
+def work_package_delete(*, actor: Membership, work_package: WorkPackage) -> None:
+    """Delete a work package; the feed keeps a tombstone so synced copies go too."""
+    require_same_organization(actor, work_package)
+    work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
+    if not rules.can_reassign_work_package(actor, work_package):
+        raise NotPermittedError("Only the team's lead or a leader can delete this work.")
+    changelog.record(work_package, DELETED)
+    work_package.delete()
+
+
+# --- upsert by external id, one or a thousand at a time ------------------------------------
+
+RELATED = {"team": Team, "initiative": Initiative, "owner": User}
+
+
+@dataclass
+class UpsertResult:
+    index: int
+    status: str  # created, updated, unchanged or error
+    work_package: WorkPackage | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _resolve_related(actor: Membership, items: list[dict]) -> dict[str, dict]:
+    """Load every team, initiative and person the items name, one query per kind."""
+    wanted: dict[str, set] = {name: set() for name in RELATED}
+    for item in items:
+        for name in RELATED:
+            if item.get(name) is not None:
+                wanted[name].add(item[name])
+    found: dict[str, dict] = {}
+    for name, model in RELATED.items():
+        if not wanted[name]:
+            found[name] = {}
+            continue
+        if model is User:
+            rows = User.objects.filter(
+                pk__in=wanted[name], memberships__organization_id=actor.organization_id
+            )
+        else:
+            rows = model.objects.filter(pk__in=wanted[name], organization_id=actor.organization_id)
+        found[name] = {row.pk: row for row in rows}
+    return found
+
+
+@transaction.atomic
+def work_package_bulk_upsert(
+    *, actor: Membership, items: list[dict[str, Any]], _retry: bool = True
+) -> list[UpsertResult]:
+    """Create or update work packages keyed by (source, external_id), all rules applied per item.
+
+    Each valid item is written and each invalid one changes nothing. Fields an item leaves out
+    keep their value on an existing package. Repeating the same items changes nothing, not
+    even ``version``. A constant number of statements however many items: lookups in batch,
+    one insert, one update, one change-log insert.
+    """
+    results = [UpsertResult(index=i, status="error") for i in range(len(items))]
+    related = _resolve_related(actor, items)
+    keys: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items):
+        key = (item.get("source") or "", item.get("external_id") or "")
+        if not key[0] or not key[1]:
+            results[i].errors = {"external_id": ["Give both source and external_id."]}
+        elif key in keys:
+            results[i].errors = {"external_id": [f"Repeats item {keys[key]} of this request."]}
+        else:
+            keys[key] = i
+    existing: dict[tuple[str, str], WorkPackage] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    for source, external_ids in by_source.items():
+        for wp in WorkPackage.objects.select_for_update().filter(
+            organization_id=actor.organization_id, source=source, external_id__in=external_ids
+        ):
+            existing[(wp.source, wp.external_id)] = wp
+
+    data_by_index: dict[int, dict] = {}
+    for i in keys.values():
+        item = items[i]
+        data: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for name, value in item.items():
+            if name in RELATED:
+                if value is None:
+                    data[name] = None
+                elif value in related[name]:
+                    data[name] = related[name][value]
+                else:
+                    errors[name] = [f"No such {name} in this organization."]
+            elif name in WORK_PACKAGE_FIELDS:
+                data[name] = value
+        if errors:
+            results[i].errors = errors
+            continue
+        data_by_index[i] = data
+    members = ActiveMembers(actor, [d.get("owner") for d in data_by_index.values()])
+
+    to_create: list[WorkPackage] = []
+    to_update: list[WorkPackage] = []
+    update_fields: set[str] = set()
+    now = timezone.now()
+    for i, data in data_by_index.items():
+        key = (data["source"], data["external_id"])
+        current = existing.get(key)
+        creating = current is None
+        work_package = current or WorkPackage(organization_id=actor.organization_id)
+        snapshot = (
+            None
+            if creating
+            else WorkPackage(
+                **{
+                    f.attname: getattr(work_package, f.attname)
+                    for f in WorkPackage._meta.concrete_fields
+                }
+            )
+        )
+        try:
+            changed = _apply_work_package_changes(
+                actor=actor,
+                work_package=work_package,
+                data=data,
+                members=members,
+                creating=creating,
+                reopen_reason=items[i].get("reopen_reason") or "",
+            )
+        except ValidationError as exc:
+            results[i].errors = exc.message_dict
+            _restore(work_package, snapshot)
+            continue
+        except PermissionDenied as exc:
+            results[i].errors = {"team": [str(exc)]}
+            _restore(work_package, snapshot)
+            continue
+        results[i].work_package = work_package
+        if creating:
+            work_package.created_at = work_package.updated_at = now
+            to_create.append(work_package)
+            results[i].status = "created"
+        elif changed:
+            work_package.version += 1
+            work_package.updated_at = now
+            to_update.append(work_package)
+            update_fields.update(changed)
+            results[i].status = "updated"
+        else:
+            results[i].status = "unchanged"
+
+    if to_create:
+        try:
+            with transaction.atomic():
+                WorkPackage.objects.bulk_create(to_create)
+        except IntegrityError:
+            if not _retry:
+                raise
+            # Another request created one of these external ids since we looked: once more,
+            # and those items become updates.
+            return work_package_bulk_upsert(actor=actor, items=items, _retry=False)
+    if to_update:
+        WorkPackage.objects.bulk_update(
+            to_update, [*sorted(update_fields), "version", "updated_at"]
+        )
+    changelog.record_many([(wp, CREATED) for wp in to_create] + [(wp, UPDATED) for wp in to_update])
+    return results
+
+
+def _restore(work_package: WorkPackage, snapshot: WorkPackage | None) -> None:
+    """Undo in-memory changes of a refused item (nothing was written for it)."""
+    if snapshot is None:
+        return
+    for f in WorkPackage._meta.concrete_fields:
+        setattr(work_package, f.attname, getattr(snapshot, f.attname))

@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     "django.forms",
     "django.contrib.postgres",
     "django_htmx",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",
     "planning",
@@ -68,6 +72,13 @@ TEMPLATES = [
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
+def _cache_location(redis_url: str) -> str:
+    """Django's Redis cache speaks redis-py URLs; Celery's socket form is translated."""
+    if redis_url.startswith("redis+socket://"):
+        return "unix://" + redis_url.removeprefix("redis+socket://")
+    return redis_url
+
+
 def service_settings(*, database_url: str, redis_url: str) -> dict:
     """Database, Redis and Celery settings for the given URLs (each environment picks its URLs)."""
     database = env.db_url_config(database_url)
@@ -85,6 +96,14 @@ def service_settings(*, database_url: str, redis_url: str) -> dict:
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
+        # The shared cache (API throttling counts) lives in the same Redis.
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": _cache_location(redis_url),
+                "KEY_PREFIX": env("THROUGHLINE_CACHE_PREFIX", default="throughline"),
+            }
+        },
     }
 
 
@@ -129,6 +148,45 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives in code, in one place (times in UTC); issues that add tasks extend it.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.IsOrganizationMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("THROUGHLINE_API_RATE", default="1200/minute")},
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "core.api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Throughline API",
+    "DESCRIPTION": (
+        "Strategy, initiatives and work packages, for clients that keep other tools in sync. "
+        "Authenticate with `Authorization: Bearer <token>` (create one under API tokens in the app, "
+        "or with `manage.py issue_token`). Errors are `application/problem+json`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "WorkPackageStatusEnum": "planning.models.WorkPackage.Status",
+        "StrategicObjectiveStatusEnum": "planning.models.StrategicObjective.Status",
+        "InitiativeStatusEnum": "planning.models.Initiative.Status",
+        "RoleEnum": "core.models.Role",
+    },
+}
 
 LOGGING = {
     "version": 1,

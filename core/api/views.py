@@ -1,0 +1,128 @@
+"""Read-only views of the organization, its teams and members, and the changes feed."""
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from core import changelog
+from core.api.serializers import (
+    ChangePageSerializer,
+    ChangeSerializer,
+    MemberSerializer,
+    OrganizationSerializer,
+    TeamSerializer,
+)
+from core.api.viewsets import ServiceViewSet
+from core.models import Membership, Organization, Team
+from core.selectors import member_list, team_list
+
+FEED_PAGE_DEFAULT = 100
+FEED_PAGE_MAX = 1000
+
+
+@extend_schema(tags=["organization"])
+class OrganizationViewSet(ServiceViewSet):
+    """The caller's organization (a token belongs to one; a browser works in the chosen one)."""
+
+    output_serializer_class = OrganizationSerializer
+    queryset = Organization.objects.none()
+
+    def list_queryset(self, membership):
+        return Organization.objects.filter(pk=membership.organization_id)
+
+
+class TeamFilter(django_filters.FilterSet):
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+    parent = django_filters.UUIDFilter(field_name="parent_id")
+
+    class Meta:
+        model = Team
+        fields = ["archived", "parent"]
+
+
+@extend_schema(tags=["organization"])
+class TeamViewSet(ServiceViewSet):
+    output_serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    queryset = Team.objects.none()
+
+    def list_queryset(self, membership):
+        return team_list(organization=membership.organization, include_archived=True).order_by()
+
+
+class MemberFilter(django_filters.FilterSet):
+    team = django_filters.UUIDFilter(field_name="teams", distinct=True)
+    role = django_filters.CharFilter()
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["team", "role", "is_active"]
+
+
+@extend_schema(tags=["organization"])
+class MemberViewSet(ServiceViewSet):
+    output_serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+    queryset = Membership.objects.none()
+
+    def list_queryset(self, membership):
+        return member_list(organization=membership.organization).order_by()
+
+
+@extend_schema(
+    tags=["sync"],
+    summary="Everything created, updated or deleted after a cursor, in commit order",
+    parameters=[
+        OpenApiParameter(
+            "since",
+            OpenApiTypes.STR,
+            description="A next_cursor from an earlier page; leave out to start at the beginning.",
+        ),
+        OpenApiParameter(
+            "limit",
+            OpenApiTypes.INT,
+            description=f"1 to {FEED_PAGE_MAX} (default {FEED_PAGE_DEFAULT}).",
+        ),
+    ],
+    responses={200: ChangePageSerializer, 410: None},
+)
+@api_view(["GET"])
+def changes(request):
+    try:
+        limit = int(request.query_params.get("limit", FEED_PAGE_DEFAULT))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= FEED_PAGE_MAX:
+        raise serializers.ValidationError(
+            {"limit": [f"Give a whole number from 1 to {FEED_PAGE_MAX}."]}
+        )
+    page = changelog.changes_since(
+        organization_id=request.membership.organization_id,
+        cursor=request.query_params.get("since"),
+        limit=limit,
+    )
+    return Response(
+        {
+            "results": ChangeSerializer(page.results, many=True).data,
+            "next_cursor": page.next_cursor,
+            "has_more": page.has_more,
+        }
+    )
+
+
+@extend_schema(
+    tags=["sync"],
+    summary="The cursor of the newest change (start here after re-reading everything)",
+    responses={200: inline_serializer("HeadCursor", {"cursor": serializers.CharField()})},
+)
+@api_view(["GET"])
+def changes_head(request):
+    return Response(
+        {"cursor": changelog.head_cursor(organization_id=request.membership.organization_id)}
+    )

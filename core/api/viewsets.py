@@ -1,0 +1,127 @@
+"""The shape every API resource follows: selectors read, services write, the view only translates.
+
+A resource subclasses ``ServiceViewSet`` and names its selectors, serializers and services.
+Tenancy comes from the selector (another organization's id is a 404 on every verb), rules from
+the service (the API adds none and skips none), and this class adds the HTTP contract:
+cursor pages, ETag/If-None-Match/If-Match, Idempotency-Key on POST, problem+json errors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from rest_framework import status, viewsets
+from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.response import Response
+
+from core.api.conditional import etag_for, not_modified, precondition_failed
+from core.api.idempotency import idempotent
+
+
+class ServiceViewSet(viewsets.GenericViewSet):
+    output_serializer_class: ClassVar[type]
+    input_serializer_class: ClassVar[type | None] = None
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+
+    # --- to define in a resource ---
+    def list_queryset(self, membership):
+        raise NotImplementedError
+
+    def perform_create(self, membership, data: dict[str, Any]):
+        raise MethodNotAllowed("POST")
+
+    def perform_update(self, membership, obj, data: dict[str, Any]):
+        raise MethodNotAllowed(self.request.method)
+
+    def perform_destroy(self, membership, obj) -> None:
+        raise MethodNotAllowed("DELETE")
+
+    # --- plumbing ---
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update") and self.input_serializer_class:
+            return self.input_serializer_class
+        return self.output_serializer_class
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["membership"] = getattr(self.request, "membership", None)
+        return context
+
+    def get_queryset(self):
+        return self.list_queryset(self.request.membership)
+
+    def get_object(self, *, for_update: bool = False):
+        raw = self.kwargs[self.lookup_url_kwarg]
+        try:
+            pk = uuid.UUID(str(raw))
+        except ValueError as exc:
+            raise NotFound() from exc
+        queryset = self.get_queryset()
+        try:
+            obj = queryset.get(pk=pk)
+        except ObjectDoesNotExist as exc:
+            raise NotFound() from exc
+        if for_update:
+            # Lock the row for the If-Match check and the write that follows it.
+            obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        return obj
+
+    def respond(self, obj, *, status_code: int = status.HTTP_200_OK, headers=None) -> Response:
+        data = self.output_serializer_class(obj, context=self.get_serializer_context()).data
+        response = Response(data, status=status_code, headers=headers)
+        if hasattr(obj, "version"):
+            response["ETag"] = etag_for(obj)
+        return response
+
+    def reload(self, obj):
+        """The object as the list selector returns it (its related rows loaded for output)."""
+        return self.get_queryset().get(pk=obj.pk)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.output_serializer_class(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        if hasattr(obj, "version") and not_modified(request, obj):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(obj)})
+        return self.respond(obj)
+
+    def validated(self, *, instance=None, partial: bool = False) -> dict[str, Any]:
+        serializer = self.get_serializer(instance, data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = self.validated()
+        obj = self.reload(self.perform_create(request.membership, data))
+        return self.respond(obj, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        with transaction.atomic():
+            obj = self.get_object(for_update=True)
+            if precondition_failed(request, obj):
+                return self.respond(obj, status_code=status.HTTP_412_PRECONDITION_FAILED)
+            data = self.validated(instance=obj, partial=partial)
+            obj = self.perform_update(request.membership, obj, data)
+        return self.respond(self.reload(obj))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            obj = self.get_object(for_update=True)
+            if precondition_failed(request, obj):
+                return self.respond(obj, status_code=status.HTTP_412_PRECONDITION_FAILED)
+            self.perform_destroy(request.membership, obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)

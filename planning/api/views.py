@@ -1,0 +1,259 @@
+"""The API's strategy and work resources: selectors read, services write (STYLE.md: thin views)."""
+
+import django_filters
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from core.api.conditional import precondition_failed
+from core.api.errors import PayloadTooLarge, normalise_errors
+from core.api.idempotency import idempotent
+from core.api.viewsets import ServiceViewSet
+from planning import selectors, services
+from planning.api.serializers import (
+    InitiativeInput,
+    InitiativeSerializer,
+    StrategicObjectiveInput,
+    StrategicObjectiveSerializer,
+    WorkPackageInput,
+    WorkPackageSerializer,
+    WorkPackageSyncItem,
+)
+from planning.models import Initiative, StrategicObjective, WorkPackage
+
+BULK_LIMIT = 1000
+
+
+class BulkRequestSerializer(serializers.Serializer):
+    items = WorkPackageSyncItem(many=True)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(["created", "updated", "unchanged", "error"])
+    errors = serializers.DictField(child=serializers.ListField(), required=False)
+    work_package = WorkPackageSerializer(required=False)
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+
+class StrategicObjectiveFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=StrategicObjective.Status.choices)
+    owner = django_filters.UUIDFilter(field_name="owner_id")
+
+    class Meta:
+        model = StrategicObjective
+        fields = ["status", "owner", "updated_since"]
+
+
+class InitiativeFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=Initiative.Status.choices)
+    owner = django_filters.UUIDFilter(field_name="owner_id")
+    strategic_objective = django_filters.UUIDFilter(field_name="strategic_objective_id")
+    team = django_filters.UUIDFilter(field_name="teams", distinct=True)
+
+    class Meta:
+        model = Initiative
+        fields = ["status", "owner", "strategic_objective", "team", "updated_since"]
+
+
+class WorkPackageFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=WorkPackage.Status.choices)
+    team = django_filters.UUIDFilter(field_name="team_id")
+    owner = django_filters.UUIDFilter(field_name="owner_id")
+    initiative = django_filters.UUIDFilter(field_name="initiative_id")
+    category = django_filters.ChoiceFilter(choices=WorkPackage.Category.choices)
+    linked = django_filters.BooleanFilter(
+        field_name="initiative",
+        lookup_expr="isnull",
+        exclude=True,
+        label="true: only work linked to strategy; false: only unlinked work",
+    )
+    source = django_filters.CharFilter()
+
+    class Meta:
+        model = WorkPackage
+        fields = [
+            "status",
+            "team",
+            "owner",
+            "initiative",
+            "category",
+            "linked",
+            "source",
+            "updated_since",
+        ]
+
+
+@extend_schema(tags=["strategy"])
+class StrategicObjectiveViewSet(ServiceViewSet):
+    output_serializer_class = StrategicObjectiveSerializer
+    input_serializer_class = StrategicObjectiveInput
+    filterset_class = StrategicObjectiveFilter
+    queryset = StrategicObjective.objects.none()  # for the schema; get_queryset scopes it
+
+    def list_queryset(self, membership):
+        return selectors.strategic_objective_api_list(membership=membership)
+
+    def perform_create(self, membership, data):
+        return services.strategic_objective_create(actor=membership, **data)
+
+    def perform_update(self, membership, obj, data):
+        return services.strategic_objective_update(actor=membership, objective=obj, **data)
+
+    def perform_destroy(self, membership, obj):
+        services.strategic_objective_delete(actor=membership, objective=obj)
+
+
+@extend_schema(tags=["strategy"])
+class InitiativeViewSet(ServiceViewSet):
+    output_serializer_class = InitiativeSerializer
+    input_serializer_class = InitiativeInput
+    filterset_class = InitiativeFilter
+    queryset = Initiative.objects.none()
+
+    def list_queryset(self, membership):
+        return selectors.initiative_api_list(membership=membership)
+
+    def perform_create(self, membership, data):
+        return services.initiative_create(actor=membership, **data)
+
+    def perform_update(self, membership, obj, data):
+        return services.initiative_update(actor=membership, initiative=obj, **data)
+
+    def perform_destroy(self, membership, obj):
+        services.initiative_delete(actor=membership, initiative=obj)
+
+
+@extend_schema(tags=["work packages"])
+class WorkPackageViewSet(ServiceViewSet):
+    output_serializer_class = WorkPackageSerializer
+    input_serializer_class = WorkPackageInput
+    filterset_class = WorkPackageFilter
+    queryset = WorkPackage.objects.none()
+
+    def list_queryset(self, membership):
+        return selectors.work_package_api_list(membership=membership)
+
+    def perform_create(self, membership, data):
+        decision = _pop_decision(data)
+        data.pop("reopen_reason", None)
+        work_package = services.work_package_create(actor=membership, **data)
+        if decision:
+            work_package = services.work_package_record_decision(
+                actor=membership, work_package=work_package, **decision
+            )
+        return work_package
+
+    def perform_update(self, membership, obj, data):
+        decision = _pop_decision(data)
+        reopen_reason = data.pop("reopen_reason", "")
+        work_package = services.work_package_update(
+            actor=membership, work_package=obj, reopen_reason=reopen_reason, **data
+        )
+        if decision and (decision["decision"], decision["reason"]) != (
+            work_package.decision,
+            work_package.decision_reason,
+        ):
+            work_package = services.work_package_record_decision(
+                actor=membership, work_package=work_package, **decision
+            )
+        return work_package
+
+    def perform_destroy(self, membership, obj):
+        services.work_package_delete(actor=membership, work_package=obj)
+
+    def _sync(self, request, items: list) -> list[dict]:
+        """Validate each item on its own, upsert the valid ones; one result per item."""
+        results: list[dict] = [{"index": i} for i in range(len(items))]
+        valid: list[tuple[int, dict]] = []
+        for i, raw in enumerate(items):
+            item = WorkPackageSyncItem(data=raw, partial=True)
+            if item.is_valid():
+                valid.append((i, dict(item.validated_data)))
+            else:
+                results[i].update(status="error", errors=normalise_errors(item.errors))
+        outcomes = services.work_package_bulk_upsert(
+            actor=request.membership, items=[data for _, data in valid]
+        )
+        written = [o.work_package for o in outcomes if o.work_package is not None]
+        wire = {row["id"]: row for row in WorkPackageSerializer(written, many=True).data}
+        for (i, _), outcome in zip(valid, outcomes, strict=True):
+            results[i]["status"] = outcome.status
+            if outcome.errors:
+                results[i]["errors"] = outcome.errors
+            if outcome.work_package is not None:
+                results[i]["work_package"] = wire[str(outcome.work_package.pk)]
+        return results
+
+    @extend_schema(
+        request=WorkPackageSyncItem,
+        responses={
+            200: WorkPackageSerializer,
+            201: WorkPackageSerializer,
+            412: WorkPackageSerializer,
+        },
+        summary="Create (201) or update (200) the work package with this source and external id",
+        description="Fields left out keep their value. Repeating the same body changes nothing, "
+        "not even `version`. With If-Match, a stale version gets 412 and the current object.",
+    )
+    def upsert(self, request, source: str, external_id: str):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"body": ["Send a JSON object with the work package's fields."]})
+        with transaction.atomic():
+            current = (
+                WorkPackage.objects.select_for_update()
+                .filter(
+                    organization_id=request.membership.organization_id,
+                    source=source,
+                    external_id=external_id,
+                )
+                .first()
+            )
+            if current is not None and precondition_failed(request, current):
+                return self.respond(current, status_code=status.HTTP_412_PRECONDITION_FAILED)
+            result = self._sync(
+                request, [{**request.data, "source": source, "external_id": external_id}]
+            )[0]
+        if result["status"] == "error":
+            raise ValidationError(result["errors"])
+        work_package = self.reload(WorkPackage(pk=result["work_package"]["id"]))
+        code = status.HTTP_201_CREATED if result["status"] == "created" else status.HTTP_200_OK
+        return self.respond(work_package, status_code=code)
+
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={
+            200: BulkResponseSerializer,
+            413: OpenApiResponse(description="More than 1000 items: nothing was written"),
+        },
+        summary="Upsert up to 1000 work packages keyed by source and external id",
+        description="Each valid item is written, each invalid one changes nothing and answers "
+        "`error` with its field errors.",
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    @idempotent
+    def bulk(self, request):
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        if not isinstance(items, list):
+            raise ValidationError({"items": ['Send {"items": [...]}, a list of work packages.']})
+        if len(items) > BULK_LIMIT:
+            raise PayloadTooLarge(f"At most {BULK_LIMIT} items per request; nothing was written.")
+        return Response({"results": self._sync(request, items)})
+
+
+def _pop_decision(data: dict) -> dict | None:
+    decision = data.pop("decision", None)
+    reason = data.pop("decision_reason", None)
+    if not decision:
+        return None
+    return {"decision": decision, "reason": reason or ""}
