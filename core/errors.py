@@ -28,6 +28,14 @@ class NotInOrganizationError(ObjectDoesNotExist):
     """The object belongs to another organization: to the caller it does not exist (a 404)."""
 
 
+def reject_nul_characters(data: Mapping) -> None:
+    """PostgreSQL text cannot hold NUL (0x00): refuse it by field instead of failing later."""
+    for field, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise DomainValidationError({field: "Remove the NUL (0x00) character."})
+
+
 def require_same_organization(actor, *objects) -> None:
     """Services refuse objects of another organization, whichever door they came through."""
     for obj in objects:

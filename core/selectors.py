@@ -7,7 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from core.models import Invitation, Membership, Organization, Team, User
+from core.models import ApiToken, Invitation, Membership, Organization, Team, User
 
 
 def membership_for_user(
@@ -76,3 +76,9 @@ def invitation_list_pending(*, organization: Organization) -> QuerySet[Invitatio
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).order_by("-created_at")
+
+
+def api_token_list(*, user: User, organization: Organization) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, organization=organization).order_by(
+        "revoked_at", "-created_at"
+    )

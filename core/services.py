@@ -16,7 +16,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.errors import DomainValidationError, NotPermittedError, require_same_organization
+from core.errors import (
+    DomainValidationError,
+    NotPermittedError,
+    reject_nul_characters,
+    require_same_organization,
+)
 from core.models import (
     ApiToken,
     Invitation,
@@ -77,6 +82,7 @@ def organization_create(
     *, name: str, admin_email: str, timezone_name: str = "UTC", base_url: str = ""
 ) -> NewOrganization:
     """Start a fresh organization with one admin. Returns a first sign-in link for a new admin."""
+    reject_nul_characters({"name": name, "admin_email": admin_email, "timezone": timezone_name})
     name = name.strip()
     email = User.objects.normalize_email(admin_email.strip()).lower()
     timezone_name = timezone_name.strip()
@@ -170,6 +176,7 @@ def _save_team(team: Team, *, update_fields: list[str] | None = None) -> None:
 @transaction.atomic
 def team_create(*, actor: Membership, name: str, parent: Team | None = None) -> Team:
     require_admin(actor)
+    reject_nul_characters({"name": name})
     team = Team(organization=actor.organization, name=name.strip(), parent=parent)
     _check_team_parent(team, parent, actor.organization)
     team.full_clean(exclude=["organization"])

@@ -31,4 +31,8 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("settings/tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "settings/tokens/<uuid:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
 ]

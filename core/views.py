@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -14,6 +14,7 @@ from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     InviteForm,
     MembershipForm,
     OrganizationForm,
@@ -298,3 +299,61 @@ def invitation_accept(request, token):
             messages.success(request, f"Welcome to {membership.organization.name}.")
             return redirect("home")
     return render(request, "core/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+# --- API tokens (every person, for their own tokens) ---------------------------------------
+
+
+@membership_required
+def api_tokens(request):
+    form = ApiTokenForm(bound_data(request))
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = None
+        if expires_on is not None:
+            import datetime
+
+            from django.utils import timezone
+
+            expires_at = timezone.make_aware(
+                datetime.datetime.combine(expires_on, datetime.time.max.replace(microsecond=0))
+            )
+        try:
+            issued = services.api_token_issue(
+                user=request.user,
+                organization=request.organization,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=expires_at,
+            )
+        except ValidationError as exc:
+            apply_to_form(form, exc)
+        else:
+            form = ApiTokenForm()
+    return render(
+        request,
+        "core/api_tokens.html",
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": selectors.api_token_list(
+                user=request.user, organization=request.organization
+            ),
+        },
+        status=201 if issued else 200,
+    )
+
+
+@require_POST
+@membership_required
+def api_token_revoke(request, token_id):
+    try:
+        token = selectors.api_token_list(user=request.user, organization=request.organization).get(
+            pk=token_id
+        )
+    except ObjectDoesNotExist as exc:
+        raise Http404("No such token") from exc
+    services.api_token_revoke(user=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked: its next request gets a 401.")
+    return redirect("core:api_tokens")

@@ -11,7 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import changelog
-from core.errors import DomainValidationError, NotPermittedError, require_same_organization
+from core.errors import (
+    DomainValidationError,
+    NotPermittedError,
+    reject_nul_characters,
+    require_same_organization,
+)
 from core.models import ChangeLogEntry, Membership, Team, User
 from core.services import model_update
 from planning import rules
@@ -86,6 +91,7 @@ def _prepare_strategic_objective(
     actor: Membership, data: dict[str, Any], current: StrategicObjective | None = None
 ) -> dict[str, Any]:
     data = {k: v for k, v in data.items() if k in STRATEGIC_OBJECTIVE_FIELDS}
+    reject_nul_characters(data)
     for key in ("trade_offs", "outcome_measures"):
         if key in data:
             data[key] = _clean_lines(data[key])
@@ -155,6 +161,7 @@ def _prepare_initiative(
 ) -> tuple[dict[str, Any], list | None]:
     teams = data.pop("teams", None)
     data = {k: v for k, v in data.items() if k in INITIATIVE_FIELDS}
+    reject_nul_characters(data)
     objective = data.get("strategic_objective")
     if "strategic_objective" in data and (
         objective is None or objective.organization_id != actor.organization_id
@@ -353,6 +360,7 @@ def _apply_work_package_changes(
     Raises the domain's errors and leaves nothing written: the caller saves.
     """
     data = {k: v for k, v in data.items() if k in WORK_PACKAGE_FIELDS}
+    reject_nul_characters({**data, "reopen_reason": reopen_reason})
     requested = data.pop("status", None) or None
     if creating:
         team = data.get("team")

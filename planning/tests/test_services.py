@@ -430,3 +430,19 @@ def test_editing_work_keeps_a_since_deactivated_owner(team_lead, team, member, m
     with pytest.raises(ValidationError) as excinfo:
         services.work_package_update(actor=team_lead, work_package=wp, owner=newcomer.user)
     assert "owner" in errors_of(excinfo)
+
+
+def test_nul_characters_are_refused_by_field(team_lead, team, leader):
+    with pytest.raises(ValidationError) as excinfo:
+        services.work_package_create(actor=team_lead, title="bad\x00title", team=team)
+    assert "title" in errors_of(excinfo)
+    with pytest.raises(ValidationError) as excinfo:
+        services.strategic_objective_create(
+            actor=leader,
+            statement="Own it",
+            horizon_start=DUE,
+            horizon_end=DUE + datetime.timedelta(days=400),
+            trade_offs=["ok", "no\x00pe"],
+        )
+    assert "trade_offs" in errors_of(excinfo)
+    assert not WorkPackage.objects.exists()
