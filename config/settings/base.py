@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "planning",
     "okrs",
     "backlog",
+    "reviews",
 ]
 
 MIDDLEWARE = [
