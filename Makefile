@@ -28,6 +28,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/api_sync.py
+
 clean-var:
 	-$(BIN)/python -c "from config import embedded; embedded.stop_postgres(); embedded.stop_redis()"
 	rm -rf var

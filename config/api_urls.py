@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from core.api import views as core_views
@@ -24,4 +24,6 @@ urlpatterns = [
     path("changes/", core_views.changes, name="changes"),
     path("changes/head/", core_views.changes_head, name="changes-head"),
     *router.urls,
+    # Last: any other address ending in / is a problem+json 404 (APPEND_SLASH still redirects).
+    re_path(r"^(?:.*/)?$", core_views.not_found, name="not-found"),
 ]

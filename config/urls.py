@@ -12,4 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("", include("planning.urls")),
+    path("", include("okrs.urls")),
+    path("", include("backlog.urls")),
+    path("", include("reviews.urls")),
 ]

@@ -335,3 +335,6 @@ class ChangeLogHorizon(models.Model):
 
     def __str__(self) -> str:
         return f"Change log of {self.organization_id} pruned through {self.pruned_through}"
+
+
+from core.webhook_models import *  # noqa: E402,F403

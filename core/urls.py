@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import views
+from core import views, webhook_views
 
 app_name = "core"
 urlpatterns = [
@@ -31,6 +31,32 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "settings/webhooks/<uuid:subscription_id>/",
+        webhook_views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "settings/webhooks/<uuid:subscription_id>/active/",
+        webhook_views.webhook_set_active,
+        name="webhook_set_active",
+    ),
+    path(
+        "settings/webhooks/<uuid:subscription_id>/delete/",
+        webhook_views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "settings/webhooks/<uuid:subscription_id>/rotate-secret/",
+        webhook_views.webhook_rotate_secret,
+        name="webhook_rotate_secret",
+    ),
+    path(
+        "settings/webhooks/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("settings/tokens/", views.api_tokens, name="api_tokens"),
     path(
         "settings/tokens/<uuid:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"

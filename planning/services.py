@@ -17,7 +17,7 @@ from core.errors import (
     reject_nul_characters,
     require_same_organization,
 )
-from core.models import ChangeLogEntry, Membership, Team, User
+from core.models import ChangeLogEntry, Membership, Role, Team, User
 from core.services import model_update
 from planning import rules
 from planning.models import Initiative, StrategicObjective, WorkPackage
@@ -346,6 +346,13 @@ def _check_links(actor: Membership, changes: dict[str, Any], members: ActiveMemb
         raise DomainValidationError({"owner": "Choose an active member of this organization."})
 
 
+def _differs(work_package: WorkPackage, name: str, value: Any) -> bool:
+    """Compare related rows by id, so checking a change never loads them (one query each)."""
+    if name in ("team", "initiative", "owner"):
+        return getattr(work_package, f"{name}_id") != (value.pk if value is not None else None)
+    return getattr(work_package, name) != value
+
+
 def _apply_work_package_changes(
     *,
     actor: Membership,
@@ -371,7 +378,7 @@ def _apply_work_package_changes(
     else:
         if not rules.can_edit_work_package(actor, work_package):
             raise NotPermittedError("You can edit only work you own or your team's work.")
-        changes = {k: v for k, v in data.items() if getattr(work_package, k) != v}
+        changes = {k: v for k, v in data.items() if _differs(work_package, k, v)}
         if ("team" in changes or "owner" in changes) and not rules.can_reassign_work_package(
             actor, work_package
         ):
@@ -390,6 +397,10 @@ def _apply_work_package_changes(
     for name, value in changes.items():
         setattr(work_package, name, value)
     changed = list(changes)
+    start, due = work_package.start_date, work_package.due_date
+    if start is not None and due is not None and due < start:
+        # The database refuses it too (work_package_dates_order); say so on the field first.
+        raise DomainValidationError({"due_date": "The due date cannot be before the start date."})
 
     old_status = None if creating else work_package.status
     if creating:
@@ -433,53 +444,8 @@ def _save_work_package(work_package: WorkPackage, update_fields: list[str] | Non
         raise
 
 
-@transaction.atomic
-def work_package_create(*, actor: Membership, **data: Any) -> WorkPackage:
-    work_package = WorkPackage(organization=actor.organization)
-    _apply_work_package_changes(
-        actor=actor,
-        work_package=work_package,
-        data=data,
-        members=ActiveMembers(actor, [data.get("owner")]),
-        creating=True,
-    )
-    _save_work_package(work_package)
-    changelog.record(work_package, CREATED)
-    return work_package
-
-
-@transaction.atomic
-def work_package_update(
-    *, actor: Membership, work_package: WorkPackage, reopen_reason: str = "", **data: Any
-) -> WorkPackage:
-    """Edit a work package, status included. Bumps ``version`` only when something changed."""
-    require_same_organization(actor, work_package)
-    work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
-    changed = _apply_work_package_changes(
-        actor=actor,
-        work_package=work_package,
-        data=data,
-        members=ActiveMembers(actor, [data.get("owner")]),
-        creating=False,
-        reopen_reason=reopen_reason,
-    )
-    if not changed:
-        return work_package
-    work_package.version += 1
-    _save_work_package(work_package, update_fields=[*changed, "version", "updated_at"])
-    changelog.record(work_package, UPDATED)
-    return work_package
-
-
-@transaction.atomic
-def work_package_record_decision(
-    *, actor: Membership, work_package: WorkPackage, decision: str, reason: str
-) -> WorkPackage:
-    """The decision at the success check: continue, revise or stop, always with its reason."""
-    require_same_organization(actor, work_package)
-    work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
-    if not rules.can_edit_work_package(actor, work_package):
-        raise NotPermittedError("You can decide only on work you own or your team's work.")
+def _apply_decision(work_package: WorkPackage, decision: str, reason: str) -> list[str]:
+    """Check and set the decision at the success check on an in-memory package; return the fields."""
     if decision not in WorkPackage.Decision.values:
         raise DomainValidationError({"decision": "Choose continue, revise or stop."})
     if not reason.strip():
@@ -498,6 +464,75 @@ def work_package_record_decision(
         old = work_package.status
         work_package.status = Status.STOPPED
         fields += ["status", *_apply_status_side_effects(work_package, old, Status.STOPPED)]
+    return fields
+
+
+@transaction.atomic
+def work_package_create(
+    *, actor: Membership, decision: str = "", decision_reason: str = "", **data: Any
+) -> WorkPackage:
+    """Create a work package; with ``decision``, its success-check decision in the same write."""
+    work_package = WorkPackage(organization=actor.organization)
+    _apply_work_package_changes(
+        actor=actor,
+        work_package=work_package,
+        data=data,
+        members=ActiveMembers(actor, [data.get("owner")]),
+        creating=True,
+    )
+    if decision:
+        _apply_decision(work_package, decision, decision_reason or "")
+    _save_work_package(work_package)
+    changelog.record(work_package, CREATED)
+    return work_package
+
+
+@transaction.atomic
+def work_package_update(
+    *,
+    actor: Membership,
+    work_package: WorkPackage,
+    reopen_reason: str = "",
+    decision: str = "",
+    decision_reason: str = "",
+    **data: Any,
+) -> WorkPackage:
+    """Edit a work package, status included, and with ``decision`` a new decision at its success
+    check: one write, one version, one change entry. Bumps ``version`` only when something changed."""
+    require_same_organization(actor, work_package)
+    work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
+    changed = _apply_work_package_changes(
+        actor=actor,
+        work_package=work_package,
+        data=data,
+        members=ActiveMembers(actor, [data.get("owner")]),
+        creating=False,
+        reopen_reason=reopen_reason,
+    )
+    decision_reason = decision_reason or ""
+    if decision and (decision, decision_reason.strip()) != (
+        work_package.decision,
+        work_package.decision_reason,
+    ):
+        changed = sorted({*changed, *_apply_decision(work_package, decision, decision_reason)})
+    if not changed:
+        return work_package
+    work_package.version += 1
+    _save_work_package(work_package, update_fields=[*changed, "version", "updated_at"])
+    changelog.record(work_package, UPDATED)
+    return work_package
+
+
+@transaction.atomic
+def work_package_record_decision(
+    *, actor: Membership, work_package: WorkPackage, decision: str, reason: str
+) -> WorkPackage:
+    """The decision at the success check: continue, revise or stop, always with its reason."""
+    require_same_organization(actor, work_package)
+    work_package = WorkPackage.objects.select_for_update().get(pk=work_package.pk)
+    if not rules.can_edit_work_package(actor, work_package):
+        raise NotPermittedError("You can decide only on work you own or your team's work.")
+    fields = _apply_decision(work_package, decision, reason)
     work_package.version += 1
     work_package.save(update_fields=[*fields, "version", "updated_at"])
     changelog.record(work_package, UPDATED)
@@ -526,6 +561,7 @@ class UpsertResult:
     status: str  # created, updated, unchanged or error
     work_package: WorkPackage | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    forbidden: bool = False  # the error is the actor's role, not the item's content
 
 
 def _resolve_related(actor: Membership, items: list[dict]) -> dict[str, dict]:
@@ -561,6 +597,8 @@ def work_package_bulk_upsert(
     even ``version``. A constant number of statements however many items: lookups in batch,
     one insert, one update, one change-log insert.
     """
+    if actor.role == Role.VIEWER:
+        raise NotPermittedError("Viewers cannot change work packages.")
     results = [UpsertResult(index=i, status="error") for i in range(len(items))]
     related = _resolve_related(actor, items)
     keys: dict[tuple[str, str], int] = {}
@@ -637,6 +675,7 @@ def work_package_bulk_upsert(
             continue
         except PermissionDenied as exc:
             results[i].errors = {"team": [str(exc)]}
+            results[i].forbidden = True
             _restore(work_package, snapshot)
             continue
         results[i].work_package = work_package

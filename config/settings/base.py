@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -145,10 +146,75 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died mid-run goes back to the queue (tasks are idempotent, see reviews).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Celery's own file-backed scheduler: the schedule below is the only source. (django_celery_beat's
+# DatabaseScheduler would copy it into the database and keep firing entries removed from code.)
+CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 # The beat schedule lives in code, in one place (times in UTC); issues that add tasks extend it.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+_HOURLY = {"expires": 50 * 60}  # a tick not run within the hour is dropped: the next one catches up
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every minute: queue again the webhook deliveries whose Celery message was lost.
+    "requeue-overdue-webhooks": {
+        "task": "core.tasks.requeue_overdue_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reminders (reviews): one sweep per kind. Each claims its reminders under a unique key
+    # before sending, so overlapping or repeated ticks send nothing twice. Reminders about work
+    # go out from 08:00 in each organization's own time zone, so the sweeps run every hour.
+    # Every 5 minutes: review sessions whose reminder lead time has begun (and each cadence's
+    # next session prepared).
+    "reviews-review-upcoming": {
+        "task": "reviews.tasks.sweep_review_upcoming",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    # Hourly at :10: key results not checked in for their cadence's period.
+    "reviews-check-in-due": {
+        "task": "reviews.tasks.sweep_check_in_due",
+        "schedule": crontab(minute=10),
+        "options": _HOURLY,
+    },
+    # Hourly at :20: work packages past their due date.
+    "reviews-work-package-overdue": {
+        "task": "reviews.tasks.sweep_work_package_overdue",
+        "schedule": crontab(minute=20),
+        "options": _HOURLY,
+    },
+    # Hourly at :25: success checks due with no decision yet.
+    "reviews-success-check-due": {
+        "task": "reviews.tasks.sweep_success_check_due",
+        "schedule": crontab(minute=25),
+        "options": _HOURLY,
+    },
+    # Hourly at :30: intentions still not ready a week after they were written.
+    "reviews-intention-not-ready": {
+        "task": "reviews.tasks.sweep_intention_not_ready",
+        "schedule": crontab(minute=30),
+        "options": _HOURLY,
+    },
+    # Hourly at :40: the weekly digest, sent on Monday from 08:00 local time, once per week.
+    "reviews-weekly-digest": {
+        "task": "reviews.tasks.sweep_weekly_digest",
+        "schedule": crontab(minute=40),
+        "options": _HOURLY,
+    },
+    # Every 10 minutes: queue again reminder e-mails whose Celery message was lost.
+    "reviews-requeue-emails": {
+        "task": "reviews.tasks.requeue_reminder_emails",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+}
+# Links in reminder e-mails point here.
+THROUGHLINE_BASE_URL = env("THROUGHLINE_BASE_URL", default="http://127.0.0.1:8000")
+
+# Webhooks go to public addresses only, unless this is on (a receiver on this machine, in tests).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "THROUGHLINE_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_problem_responses",  # problem+json errors on every operation
+    ],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "WorkPackageStatusEnum": "planning.models.WorkPackage.Status",

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,6 +23,12 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request holds too many items."
     default_code = "payload_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other objects still refer to this one."
+    default_code = "conflict"
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -76,6 +83,13 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        # A delete that other records still hold on to (e.g. a work package in a sprint).
+        blockers = (
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        )
+        kinds = sorted({str(obj._meta.verbose_name) for obj in blockers})
+        exc = Conflict(f"Still referred to by: {', '.join(kinds)}. Remove those first.")
     elif isinstance(exc, CursorExpiredError):
         exc = Gone()
     elif isinstance(exc, InvalidCursorError):

@@ -25,6 +25,18 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def _storable(data):
+    """PostgreSQL's jsonb cannot hold NUL (an answer can echo a refused field name that has
+    one): the stored copy, replayed later, has U+FFFD in its place."""
+    if isinstance(data, str):
+        return data.replace("\x00", "\ufffd")
+    if isinstance(data, list):
+        return [_storable(v) for v in data]
+    if isinstance(data, dict):
+        return {_storable(k): _storable(v) for k, v in data.items()}
+    return data
+
+
 def idempotent(view_method):
     """Wrap a POST handler. The key's row is locked for the request, so a concurrent retry
     with the same key waits for the first answer instead of doing the work twice."""
@@ -69,11 +81,14 @@ def idempotent(view_method):
             response = view_method(self, request, *args, **kwargs)
             if response.status_code < 500:
                 row.response_status = response.status_code
-                row.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                row.response_body = _storable(
+                    json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                )
                 row.response_headers = {
                     h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)
                 }
                 row.save(update_fields=["response_status", "response_body", "response_headers"])
             return response
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # the schema documents the header
     return wrapper

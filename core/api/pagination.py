@@ -1,3 +1,6 @@
+from base64 import b64decode
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -11,11 +14,23 @@ class CursorPage(CursorPagination):
     max_page_size = 100
     ordering = ("created_at", "id")
 
+    invalid_cursor = {"cursor": ["Not a cursor this list gave out."]}
+
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
+            # DRF's decoder skips characters outside base64, so `%%%` would mean "the start".
+            if encoded is not None and not b64decode(encoded.encode("ascii"), validate=True):
+                raise ValueError(encoded)
             return super().decode_cursor(request)
         except Exception as exc:  # DRF raises NotFound for a bad cursor: it is bad input
-            raise ValidationError({"cursor": ["Not a cursor this list gave out."]}) from exc
+            raise ValidationError(self.invalid_cursor) from exc
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError as exc:  # a tampered position that is not a timestamp
+            raise ValidationError(self.invalid_cursor) from exc
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

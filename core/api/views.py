@@ -1,6 +1,8 @@
 """Read-only views of the organization, its teams and members, and the changes feed."""
 
 import django_filters
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -8,6 +10,8 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from core import changelog
+from core.api.errors import PROBLEM_JSON
+from core.api.filters import StrictBooleanFilter
 from core.api.serializers import (
     ChangePageSerializer,
     ChangeSerializer,
@@ -21,12 +25,15 @@ from core.selectors import member_list, team_list
 
 FEED_PAGE_DEFAULT = 100
 FEED_PAGE_MAX = 1000
+# Read-only resources: the schema then offers no write that would only answer 405.
+READ_ONLY = ["get", "head", "options"]
 
 
 @extend_schema(tags=["organization"])
 class OrganizationViewSet(ServiceViewSet):
     """The caller's organization (a token belongs to one; a browser works in the chosen one)."""
 
+    http_method_names = READ_ONLY
     output_serializer_class = OrganizationSerializer
     queryset = Organization.objects.none()
 
@@ -35,9 +42,7 @@ class OrganizationViewSet(ServiceViewSet):
 
 
 class TeamFilter(django_filters.FilterSet):
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True
-    )
+    archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
     parent = django_filters.UUIDFilter(field_name="parent_id")
 
     class Meta:
@@ -47,6 +52,7 @@ class TeamFilter(django_filters.FilterSet):
 
 @extend_schema(tags=["organization"])
 class TeamViewSet(ServiceViewSet):
+    http_method_names = READ_ONLY
     output_serializer_class = TeamSerializer
     filterset_class = TeamFilter
     queryset = Team.objects.none()
@@ -58,7 +64,7 @@ class TeamViewSet(ServiceViewSet):
 class MemberFilter(django_filters.FilterSet):
     team = django_filters.UUIDFilter(field_name="teams", distinct=True)
     role = django_filters.CharFilter()
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Membership
@@ -67,6 +73,7 @@ class MemberFilter(django_filters.FilterSet):
 
 @extend_schema(tags=["organization"])
 class MemberViewSet(ServiceViewSet):
+    http_method_names = READ_ONLY
     output_serializer_class = MemberSerializer
     filterset_class = MemberFilter
     queryset = Membership.objects.none()
@@ -126,3 +133,15 @@ def changes_head(request):
     return Response(
         {"cursor": changelog.head_cursor(organization_id=request.membership.organization_id)}
     )
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a problem+json 404, not the HTML page."""
+    body = {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "There is no API endpoint at this address.",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_JSON)

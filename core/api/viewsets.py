@@ -19,13 +19,16 @@ from rest_framework.response import Response
 
 from core.api.conditional import etag_for, not_modified, precondition_failed
 from core.api.idempotency import idempotent
+from core.api.schema import ServiceAutoSchema
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
     output_serializer_class: ClassVar[type]
     input_serializer_class: ClassVar[type | None] = None
     lookup_url_kwarg = "id"
-    lookup_value_converter = "uuid"
+    # Any id reaches get_object, so one that is not a UUID is a problem+json 404 too.
+    lookup_value_regex = "[^/]+"
+    schema = ServiceAutoSchema()  # writes answer with output_serializer_class; ETag headers
 
     # --- to define in a resource ---
     def list_queryset(self, membership):
@@ -55,7 +58,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
         return self.list_queryset(self.request.membership)
 
     def get_object(self, *, for_update: bool = False):
-        raw = self.kwargs[self.lookup_url_kwarg]
+        raw = self.kwargs.get(self.lookup_url_kwarg)  # none on a route without an id (OPTIONS)
         try:
             pk = uuid.UUID(str(raw))
         except ValueError as exc:
@@ -103,7 +106,8 @@ class ServiceViewSet(viewsets.GenericViewSet):
     @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated()
-        obj = self.reload(self.perform_create(request.membership, data))
+        with transaction.atomic():  # a create that fails part-way leaves nothing behind
+            obj = self.reload(self.perform_create(request.membership, data))
         return self.respond(obj, status_code=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial: bool = False, **kwargs):

@@ -217,3 +217,12 @@ class WorkPackageSyncItem(InputSerializer):
     source = serializers.CharField(max_length=50)
     external_id = serializers.CharField(max_length=200)
     read_only_fields = (*InputSerializer.read_only_fields, "decision", "decision_reason")
+
+    def get_fields(self):
+        # Validated as partial (a field left out keeps its value), so none is required: a new
+        # package without title or team, or an item without source and external_id, is an error
+        # of the upsert itself. The schema then documents what the API accepts.
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields

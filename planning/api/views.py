@@ -5,11 +5,12 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from core.api.conditional import precondition_failed
 from core.api.errors import PayloadTooLarge, normalise_errors
+from core.api.filters import StrictBooleanFilter, UTCDateTimeFilter
 from core.api.idempotency import idempotent
 from core.api.viewsets import ServiceViewSet
 from planning import selectors, services
@@ -43,7 +44,7 @@ class BulkResponseSerializer(serializers.Serializer):
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class StrategicObjectiveFilter(UpdatedSinceFilterSet):
@@ -72,7 +73,7 @@ class WorkPackageFilter(UpdatedSinceFilterSet):
     owner = django_filters.UUIDFilter(field_name="owner_id")
     initiative = django_filters.UUIDFilter(field_name="initiative_id")
     category = django_filters.ChoiceFilter(choices=WorkPackage.Category.choices)
-    linked = django_filters.BooleanFilter(
+    linked = StrictBooleanFilter(
         field_name="initiative",
         lookup_expr="isnull",
         exclude=True,
@@ -145,36 +146,21 @@ class WorkPackageViewSet(ServiceViewSet):
         return selectors.work_package_api_list(membership=membership)
 
     def perform_create(self, membership, data):
-        decision = _pop_decision(data)
         data.pop("reopen_reason", None)
-        work_package = services.work_package_create(actor=membership, **data)
-        if decision:
-            work_package = services.work_package_record_decision(
-                actor=membership, work_package=work_package, **decision
-            )
-        return work_package
+        return services.work_package_create(actor=membership, **data)
 
     def perform_update(self, membership, obj, data):
-        decision = _pop_decision(data)
-        reopen_reason = data.pop("reopen_reason", "")
-        work_package = services.work_package_update(
-            actor=membership, work_package=obj, reopen_reason=reopen_reason, **data
-        )
-        if decision and (decision["decision"], decision["reason"]) != (
-            work_package.decision,
-            work_package.decision_reason,
-        ):
-            work_package = services.work_package_record_decision(
-                actor=membership, work_package=work_package, **decision
-            )
-        return work_package
+        # A decision sent along is part of the same write (one version, one change entry).
+        return services.work_package_update(actor=membership, work_package=obj, **data)
 
     def perform_destroy(self, membership, obj):
         services.work_package_delete(actor=membership, work_package=obj)
 
-    def _sync(self, request, items: list) -> list[dict]:
-        """Validate each item on its own, upsert the valid ones; one result per item."""
+    def _sync(self, request, items: list) -> tuple[list[dict], set[int]]:
+        """Validate each item on its own, upsert the valid ones; one result per item, and the
+        indexes of the items the caller's role may not write."""
         results: list[dict] = [{"index": i} for i in range(len(items))]
+        forbidden: set[int] = set()
         valid: list[tuple[int, dict]] = []
         for i, raw in enumerate(items):
             item = WorkPackageSyncItem(data=raw, partial=True)
@@ -191,9 +177,11 @@ class WorkPackageViewSet(ServiceViewSet):
             results[i]["status"] = outcome.status
             if outcome.errors:
                 results[i]["errors"] = outcome.errors
+            if outcome.forbidden:
+                forbidden.add(i)
             if outcome.work_package is not None:
                 results[i]["work_package"] = wire[str(outcome.work_package.pk)]
-        return results
+        return results, forbidden
 
     @extend_schema(
         request=WorkPackageSyncItem,
@@ -221,9 +209,11 @@ class WorkPackageViewSet(ServiceViewSet):
             )
             if current is not None and precondition_failed(request, current):
                 return self.respond(current, status_code=status.HTTP_412_PRECONDITION_FAILED)
-            result = self._sync(
+            [result], forbidden = self._sync(
                 request, [{**request.data, "source": source, "external_id": external_id}]
-            )[0]
+            )
+        if forbidden:
+            raise PermissionDenied(" ".join(m for ms in result["errors"].values() for m in ms))
         if result["status"] == "error":
             raise ValidationError(result["errors"])
         work_package = self.reload(WorkPackage(pk=result["work_package"]["id"]))
@@ -248,12 +238,4 @@ class WorkPackageViewSet(ServiceViewSet):
             raise ValidationError({"items": ['Send {"items": [...]}, a list of work packages.']})
         if len(items) > BULK_LIMIT:
             raise PayloadTooLarge(f"At most {BULK_LIMIT} items per request; nothing was written.")
-        return Response({"results": self._sync(request, items)})
-
-
-def _pop_decision(data: dict) -> dict | None:
-    decision = data.pop("decision", None)
-    reason = data.pop("decision_reason", None)
-    if not decision:
-        return None
-    return {"decision": decision, "reason": reason or ""}
+        return Response({"results": self._sync(request, items)[0]})

@@ -1548,7 +1548,8 @@ def build_my_work(n, *, org, team, make_member, me):
 QUERY_PAGES = {
     # page: (builder, signed-in role, queries whatever the number of rows)
     "strategy_list": (build_strategy_list, "leader", 6),
-    "strategy_detail": (build_strategy_detail, "leader", 7),
+    # 7, plus the panels further-right apps add to the page (okrs: KPIs and cycle; reviews: 1).
+    "strategy_detail": (build_strategy_detail, "leader", 10),
     "initiative_detail": (build_initiative_detail, "leader", 7),
     "work_list": (build_work_list, "leader", 7),
     "my_work": (build_my_work, "member", 5),

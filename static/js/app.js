@@ -20,3 +20,53 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Backlog: drag a row to re-rank it. The ▲ ▼ buttons (plain forms) do the same without it.
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.querySelector("[data-rank-list]");
+  if (!list) return;
+  const token = list.querySelector("input[name=csrfmiddlewaretoken]");
+  let dragged = null;
+  const clearTargets = () =>
+    list.querySelectorAll(".backlog__row--drop-target").forEach((r) => r.classList.remove("backlog__row--drop-target"));
+  list.querySelectorAll("tr[data-move-url]").forEach((row) => {
+    row.addEventListener("dragstart", (event) => {
+      dragged = row;
+      row.classList.add("backlog__row--dragging");
+      event.dataTransfer.effectAllowed = "move";
+    });
+    row.addEventListener("dragend", () => {
+      row.classList.remove("backlog__row--dragging");
+      clearTargets();
+      dragged = null;
+    });
+    row.addEventListener("dragover", (event) => {
+      if (dragged && dragged !== row) {
+        event.preventDefault();
+        clearTargets();
+        row.classList.add("backlog__row--drop-target");
+      }
+    });
+    row.addEventListener("drop", (event) => {
+      event.preventDefault();
+      if (!dragged || dragged === row || !token) return;
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = dragged.dataset.moveUrl;
+      const fields = {
+        csrfmiddlewaretoken: token.value,
+        position: row.dataset.position,
+        next: window.location.pathname + window.location.search,
+      };
+      Object.entries(fields).forEach(([name, value]) => {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+    });
+  });
+});

@@ -1,0 +1,286 @@
+"""Server-side SVG charts: coordinates computed here, drawn by okrs/_chart.html.
+
+No JavaScript and no inline styles: the template draws lines and points from these numbers and
+the stylesheet colours them. Every chart comes with the rows of a text table (its equivalent).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 20, 16, 30  # margins around the plot area
+
+
+def number(value: Decimal | float | int | None) -> str:
+    """1200.0000 -> '1,200'; 12.5000 -> '12.5'; None -> '—'."""
+    if value is None:
+        return "—"
+    d = Decimal(str(value)).normalize()
+    if d == d.to_integral_value():
+        return f"{int(d):,}"
+    return f"{d:,f}"
+
+
+def with_unit(value: Decimal | float | int | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{number(value)} %"
+    return f"{number(value)} {unit}".strip()
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the chart's text equivalent."""
+
+    when: str
+    value: str
+    extra: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    summary: str
+    actual: str  # SVG points of the line drawn through the observations
+    points: list[Point]
+    ideal: str = ""  # SVG points of the ideal line, if any
+    target_y: float | None = None
+    target_label: str = ""
+    today_x: float | None = None
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    extra_heading: str = ""
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+
+
+def _nice_step(span: float, count: int = 4) -> float:
+    raw = span / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+class _Scale:
+    def __init__(self, lo: float, hi: float, a: float, b: float):
+        if hi == lo:
+            lo, hi = lo - 1, hi + 1
+        self.lo, self.hi, self.a, self.b = lo, hi, a, b
+
+    def __call__(self, v: float) -> float:
+        return round(self.a + (v - self.lo) / (self.hi - self.lo) * (self.b - self.a), 1)
+
+
+def _axis_label(value: float, unit: str) -> str:
+    """Tick labels carry only the number (and %): the unit is in the legend and the summary."""
+    text = number(Decimal(str(round(value, 6))))
+    return f"{text} %" if unit == "%" else text
+
+
+def _y_scale(values: Sequence[float], unit: str) -> tuple[_Scale, list[Tick]]:
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    step = _nice_step(hi - lo)
+    lo = math.floor(lo / step) * step
+    hi = math.ceil(hi / step) * step
+    scale = _Scale(lo, hi, HEIGHT - BOTTOM, TOP)
+    ticks, v = [], lo
+    while v <= hi + step / 1000:
+        ticks.append(Tick(scale(v), _axis_label(v, unit)))
+        v += step
+    return scale, ticks
+
+
+def _day(moment: datetime | date) -> float:
+    """A moment as a (fractional) day number in the current time zone."""
+    if isinstance(moment, datetime):
+        local = timezone.localtime(moment)
+        return local.date().toordinal() + (local.hour * 60 + local.minute) / 1440
+    return float(moment.toordinal())
+
+
+def _month_ticks(start: date, end: date, scale: _Scale) -> list[Tick]:
+    ticks = [Tick(scale(_day(start)), start.strftime("%-d %b"))]
+    month = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    while month < end:
+        ticks.append(Tick(scale(_day(month)), month.strftime("%-d %b")))
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return ticks
+
+
+def _points(pairs: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{x},{y}" for x, y in pairs)
+
+
+def key_result_chart(
+    *,
+    title: str,
+    cycle_start: date,
+    cycle_end: date,
+    start_value: Decimal,
+    target_value: Decimal,
+    unit: str,
+    check_ins: Sequence,  # CheckIn rows, oldest first
+    today: date,
+    yes_no: bool = False,
+) -> LineChart:
+    """A key result's check-ins over the cycle, against the ideal line from start to target."""
+    x = _Scale(_day(cycle_start), _day(cycle_end + timedelta(days=1)), LEFT, WIDTH - RIGHT)
+    values = [float(start_value), float(target_value), *(float(c.value) for c in check_ins)]
+    y, y_ticks = _y_scale(values, unit)
+    if yes_no:
+        y = _Scale(0, 1, HEIGHT - BOTTOM, TOP)
+        y_ticks = [Tick(y(0), "No"), Tick(y(1), "Yes")]
+    line = [(x(_day(cycle_start)), y(float(start_value)))]
+    points = []
+    for c in check_ins:
+        px, py = x(max(_day(c.checked_in_at), _day(cycle_start))), y(float(c.value))
+        line.append((px, py))
+        points.append(
+            Point(
+                px,
+                py,
+                f"{timezone.localtime(c.checked_in_at):%-d %b}: {with_unit(c.value, unit)}, "
+                f"confidence {c.confidence}/10",
+            )
+        )
+    ideal = _points(
+        [
+            (x(_day(cycle_start)), y(float(start_value))),
+            (x(_day(cycle_end + timedelta(days=1))), y(float(target_value))),
+        ]
+    )
+    latest = check_ins[-1] if check_ins else None
+    summary = (
+        f"From {with_unit(start_value, unit)} on {cycle_start:%-d %b} to a target of "
+        f"{with_unit(target_value, unit)} by {cycle_end:%-d %b}. "
+        + (
+            f"{len(check_ins)} check-in{'s' if len(check_ins) != 1 else ''}; the latest, on "
+            f"{timezone.localtime(latest.checked_in_at):%-d %b}, says "
+            f"{with_unit(latest.value, unit)}."
+            if latest
+            else "No check-in yet."
+        )
+    )
+    return LineChart(
+        title=f"Check-ins of “{title}” against the ideal line",
+        summary=summary,
+        actual=_points(line),
+        points=points,
+        ideal=ideal,
+        target_y=y(float(target_value)),
+        target_label="target: yes" if yes_no else f"target {with_unit(target_value, unit)}",
+        today_x=x(_day(today) + 0.5) if cycle_start <= today <= cycle_end else None,
+        x_ticks=_month_ticks(cycle_start, cycle_end, x),
+        y_ticks=y_ticks,
+        rows=[
+            Row(
+                when=f"{timezone.localtime(c.checked_in_at):%-d %b %Y}",
+                value=with_unit(c.value, unit),
+                extra=f"{c.confidence}/10",
+                note=c.note,
+            )
+            for c in check_ins
+        ],
+        extra_heading="Confidence",
+    )
+
+
+def kpi_chart(
+    *, title: str, values: Sequence, target_value: Decimal, unit: str, today: date
+) -> LineChart:
+    """A KPI's history (OutcomeMeasureValue rows, oldest first) against its target."""
+    days = [_day(v.observed_on) for v in values] or [_day(today)]
+    first, last = min(days), max(days)
+    if last - first < 30:
+        first, last = first - 15, last + 15
+    x = _Scale(first, last, LEFT, WIDTH - RIGHT)
+    y, y_ticks = _y_scale([float(target_value), *(float(v.value) for v in values)], unit)
+    pairs = [(x(_day(v.observed_on)), y(float(v.value))) for v in values]
+    start, end = date.fromordinal(int(first)), date.fromordinal(int(last))
+    ticks = _month_ticks(start, end, x)
+    if len(ticks) > 8:  # a long history: label every few months only
+        ticks = ticks[:: math.ceil(len(ticks) / 6)]
+    latest = values[-1] if values else None
+    return LineChart(
+        title=f"{title} over time",
+        summary=(
+            f"{len(values)} value{'s' if len(values) != 1 else ''}"
+            + (
+                f" from {values[0].observed_on:%b %Y} to {latest.observed_on:%b %Y}; "
+                f"the latest is {with_unit(latest.value, unit)}"
+                if latest
+                else ""
+            )
+            + f"; the target is {with_unit(target_value, unit)}."
+        ),
+        actual=_points(pairs),
+        points=[
+            Point(px, py, f"{v.observed_on:%-d %b %Y}: {with_unit(v.value, unit)}")
+            for (px, py), v in zip(pairs, values, strict=True)
+        ],
+        target_y=y(float(target_value)),
+        target_label=f"target {with_unit(target_value, unit)}",
+        x_ticks=ticks,
+        y_ticks=y_ticks,
+        rows=[
+            Row(when=f"{v.observed_on:%-d %b %Y}", value=with_unit(v.value, unit), note=v.note)
+            for v in values
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    points: str
+    last: Point | None
+    target_y: float | None
+    width: int = 240
+    height: int = 48
+
+
+def sparkline(values: Sequence, target_value: Decimal | None = None) -> Sparkline:
+    """A small trend line of a KPI's values (OutcomeMeasureValue rows, oldest first)."""
+    if not values:
+        return Sparkline(points="", last=None, target_y=None)
+    nums = [float(v.value) for v in values]
+    scale_values = [*nums, float(target_value)] if target_value is not None else nums
+    y = _Scale(min(scale_values), max(scale_values), 44, 4)
+    days = [_day(v.observed_on) for v in values]
+    x = _Scale(min(days), max(days) if max(days) > min(days) else min(days) + 1, 4, 236)
+    pairs = [(x(d), y(n)) for d, n in zip(days, nums, strict=True)]
+    return Sparkline(
+        points=_points(pairs),
+        last=Point(pairs[-1][0], pairs[-1][1], ""),
+        target_y=y(float(target_value)) if target_value is not None else None,
+    )
