@@ -193,7 +193,7 @@ def fill_change_log(conn, org, team, count: int) -> None:
         organization=org, team=team, title="A work package on the feed", source="bench"
     )
     wire = json.loads(json.dumps(WorkPackageSerializer(sample).data, cls=DjangoJSONEncoder))
-    data = psycopg.types.json.Jsonb(wire)
+    data = psycopg.types.json.Jsonb(wire)  # type: ignore[attr-defined]
     with conn.transaction():
         conn.execute(
             """

@@ -270,9 +270,10 @@ def main() -> int:
         ("weekly_digest", services.sweep_weekly_digest, now),
     ]
     _reset_reminders()
+    pg_major = connection.pg_version // 10000  # type: ignore[attr-defined]
     print(
         f"\nReminder sweeps over {args.people:,} people and {args.work_packages:,} work packages "
-        f"(PostgreSQL {connection.pg_version // 10000}, database {connection.settings_dict['NAME']})\n"
+        f"(PostgreSQL {pg_major}, database {connection.settings_dict['NAME']})\n"
     )
     header = f"{'sweep':<22}{'due':>8}{'claimed':>9}{'e-mails':>9}{'batches':>9}{'seconds':>9}{'queries':>9}   {'again: s':>9}{'queries':>8}{'claimed':>8}"
     print(header)

@@ -55,7 +55,7 @@ def seed(context: ScaleContext, *, slug: str, name: str) -> None:
         id=context.uuid(), name=name, slug=slug, timezone="Europe/Berlin"
     )
     context.organization = organization
-    teams = []
+    teams: list[Team] = []
     for i in range(sizes["teams"]):
         # Every tenth team is a parent of the nine after it.
         parent = teams[i - i % 10] if i % 10 else None

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import changelog
@@ -576,12 +577,15 @@ def _resolve_related(actor: Membership, items: list[dict]) -> dict[str, dict]:
         if not wanted[name]:
             found[name] = {}
             continue
+        rows: QuerySet[Any]
         if model is User:
             rows = User.objects.filter(
                 pk__in=wanted[name], memberships__organization_id=actor.organization_id
             )
         else:
-            rows = model.objects.filter(pk__in=wanted[name], organization_id=actor.organization_id)
+            rows = model._default_manager.filter(
+                pk__in=wanted[name], organization_id=actor.organization_id
+            )
         found[name] = {row.pk: row for row in rows}
     return found
 

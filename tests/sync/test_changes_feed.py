@@ -43,7 +43,7 @@ operations = st.lists(
         st.tuples(
             st.just("create"),
             st.text(
-                st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                st.characters(codec="utf-8", exclude_characters="\x00"),
                 min_size=1,
                 max_size=20,
             )
