@@ -174,7 +174,9 @@ def prune(*, organization_id, before) -> int:
     last = doomed.order_by("-id").values_list("id", flat=True).first()
     if last is None:
         return 0
-    deleted, _ = ChangeLogEntry.objects.filter(organization_id=organization_id, id__lte=last).delete()
+    deleted, _ = ChangeLogEntry.objects.filter(
+        organization_id=organization_id, id__lte=last
+    ).delete()
     ChangeLogHorizon.objects.update_or_create(
         organization_id=organization_id, defaults={"pruned_through": last}
     )

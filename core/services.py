@@ -393,7 +393,9 @@ def api_token_issue(
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainValidationError({"expires_at": "The expiry must be in the future."})
     if not Membership.objects.filter(user=user, organization=organization, is_active=True).exists():
-        raise DomainValidationError({"user": "This person is not an active member of that organization."})
+        raise DomainValidationError(
+            {"user": "This person is not an active member of that organization."}
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -15,7 +15,9 @@ class PlanningConfig(AppConfig):
         from planning.models import Initiative, StrategicObjective, WorkPackage
 
         changelog.register(
-            StrategicObjective, "strategic_objective", lambda o: StrategicObjectiveSerializer(o).data
+            StrategicObjective,
+            "strategic_objective",
+            lambda o: StrategicObjectiveSerializer(o).data,
         )
         changelog.register(Initiative, "initiative", lambda o: InitiativeSerializer(o).data)
         changelog.register(WorkPackage, "work_package", lambda o: WorkPackageSerializer(o).data)

@@ -191,8 +191,14 @@ def _seed_acme(acme: DemoOrg, today: date) -> None:
     )
 
     acme.objects.update(
-        dach=dach, booking=booking, onboarding=onboarding, german=german, partners=partners,
-        selfbook=selfbook, reminders=reminders, guided=guided,
+        dach=dach,
+        booking=booking,
+        onboarding=onboarding,
+        german=german,
+        partners=partners,
+        selfbook=selfbook,
+        reminders=reminders,
+        guided=guided,
     )
     check = "Continue if it moves the outcome it serves; otherwise revise or stop."
     # Growth: the demo team lead's team; the demo member owns several.
