@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/api_sync.py
+	$(BIN)/python benchmarks/reminder_sweep.py
 
 clean-var:
 	-$(BIN)/python -c "from config import embedded; embedded.stop_postgres(); embedded.stop_redis()"
