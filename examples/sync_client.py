@@ -307,6 +307,7 @@ def follow_changes(client: Client, state_path: Path, *, follow: bool, poll: floa
     state = load_state(state_path)
     seen = 0
     wait = poll
+    following = False
     while True:
         try:
             page = client.get("api/v1/changes/", since=state.get("cursor"), limit=FEED_PAGE)
@@ -324,6 +325,9 @@ def follow_changes(client: Client, state_path: Path, *, follow: bool, poll: floa
         if not follow:
             log(f"feed drained: {seen} change(s); cursor {state.get('cursor')} saved")
             return seen
+        if not following:
+            log(f"feed drained: {seen} change(s); following it (Ctrl-C stops)")
+            following = True
         # Poll with backoff: quickly after activity, up to MAX_POLL_WAIT when quiet.
         wait = poll if page["results"] else min(wait * 2, MAX_POLL_WAIT)
         time.sleep(wait)

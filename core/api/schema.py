@@ -42,6 +42,7 @@ ERROR_DESCRIPTIONS = {
     "410": "The cursor is older than the change log keeps: re-read everything, then continue "
     "from GET /api/v1/changes/head/.",
     "413": "More than 1000 items: nothing was written.",
+    "415": "The body is not `application/json`.",
     "422": "This Idempotency-Key was already used with another request body.",
     "429": "Too many requests for this token; retry after `Retry-After` seconds.",
 }
@@ -67,6 +68,12 @@ IF_MATCH = OpenApiParameter(
     description="The ETag (version) the change is based on; a stale one gets 412 and the "
     "current object, and nothing changes.",
 )
+IF_MATCH_RAW = {  # the same, for operations the hook completes
+    "in": "header",
+    "name": "If-Match",
+    "schema": {"type": "string"},
+    "description": IF_MATCH.description,
+}
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
@@ -111,7 +118,7 @@ class ServiceAutoSchema(AutoSchema):
         stale = OpenApiResponse(
             output, description="If-Match named a stale version: the current object, unchanged."
         )
-        responses: dict = {
+        responses = {
             "create": {201: output},
             "retrieve": {200: output},
             "update": {200: output},
@@ -199,6 +206,8 @@ def add_problem_responses(result, generator, request, public):
                 codes.append("404")
             if method == "delete":
                 codes.append("409")
+            if operation.get("requestBody"):
+                codes.append("415")
             if _has_parameter(operation, "header", "Idempotency-Key"):
                 codes.append("422")
             if "412" in operation.get("responses", {}) and not _has_parameter(
@@ -218,11 +227,3 @@ def add_problem_responses(result, generator, request, public):
                     )
             operation["responses"] = dict(sorted(responses.items()))
     return result
-
-
-IF_MATCH_RAW = {
-    "in": "header",
-    "name": "If-Match",
-    "schema": {"type": "string"},
-    "description": IF_MATCH.description,
-}

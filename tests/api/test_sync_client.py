@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from django.utils import timezone
 
 from core import changelog
 from core.api.throttling import TokenRateThrottle
-from core.models import Organization, Team
+from core.models import Membership, Organization, Team
 from planning.models import WorkPackage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,30 +33,20 @@ def sync(live_server, issue_token, tmp_path):
     token = issue_token("lead@acme.example", "write")
     url = live_server.url.replace("//localhost:", "//127.0.0.1:")
 
+    def command(csv_path: Path, *extra: str) -> list[str]:
+        return [
+            *(sys.executable, str(CLIENT), "--url", url, "--token", token, "--source", "csv"),
+            *("--state", str(tmp_path / "state.json"), str(csv_path), *extra),
+        ]
+
     def run(csv_path: Path = TASKS, *extra: str) -> tuple[int, list[str]]:
         result = subprocess.run(  # noqa: S603 - our own script, our own arguments
-            [
-                sys.executable,
-                str(CLIENT),
-                "--url",
-                url,
-                "--token",
-                token,
-                "--source",
-                "csv",
-                "--state",
-                str(tmp_path / "state.json"),
-                str(csv_path),
-                *extra,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+            command(csv_path, *extra), capture_output=True, text=True, timeout=120, check=False
         )
         assert not result.stderr, result.stderr
         return result.returncode, result.stdout.splitlines()
 
+    run.command = command  # type: ignore[attr-defined]
     return run
 
 
@@ -150,3 +143,39 @@ def test_a_429_is_waited_out(sync, monkeypatch):
     assert code == 0, "\n".join(lines)
     assert any(line.startswith("rate limited: waiting") for line in lines)
     assert set(results(lines).values()) == {"created"}
+
+
+def test_follow_keeps_polling_and_prints_a_change_made_meanwhile(sync):
+    from planning import services
+
+    leader = Membership.objects.get(user__email="leader@acme.example", organization__slug="acme")
+    process = subprocess.Popen(  # noqa: S603 - our own script, our own arguments
+        sync.command(TASKS, "--follow", "--poll", "0.2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+
+    def wait_for(text: str, seconds: float = 60) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} within {seconds} s")
+
+    try:
+        wait_for("following it")
+        growth = Team.objects.get(organization__slug="acme", name="Growth")
+        services.work_package_create(actor=leader, title="Made while following", team=growth)
+        assert " created  work_package " in wait_for("Made while following")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
