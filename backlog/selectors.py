@@ -11,8 +11,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -738,3 +740,42 @@ def work_package_backlog_facts(*, membership: Membership, work_package: WorkPack
         idea=idea,
         fit=fit,
     )
+
+
+# --- the API's lists -----------------------------------------------------------------------
+# Rows as the API shows them, scoped to the caller's organization; the API orders and pages.
+
+
+def scoring_model_api_list(*, membership: Membership) -> QuerySet[ScoringModel]:
+    return ScoringModel.objects.filter(organization_id=membership.organization_id)
+
+
+def capacity_policy_api_list(*, membership: Membership) -> QuerySet[CapacityPolicy]:
+    return CapacityPolicy.objects.filter(organization_id=membership.organization_id)
+
+
+def backlog_api_list(*, membership: Membership, team: Team) -> QuerySet[WorkPackage]:
+    """The team's ranked backlog (one query), each row with ``score``, ``position``,
+    ``hand_placed`` and ``open_sprint_id``."""
+    model = scoring_model_for_team(membership=membership, team=team)
+    return (
+        ranked_backlog(membership=membership, team=team, model=model)
+        .select_related(None)
+        .annotate(
+            hand_placed=ExpressionWrapper(
+                Q(backlog_score__rank_key__isnull=False), output_field=BooleanField()
+            )
+        )
+    )
+
+
+def sprint_api_list(*, membership: Membership) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(organization_id=membership.organization_id)
+
+
+def sprint_commitment_api_list(*, membership: Membership) -> QuerySet[SprintCommitment]:
+    return SprintCommitment.objects.filter(organization_id=membership.organization_id)
+
+
+def idea_api_list(*, membership: Membership) -> QuerySet[Idea]:
+    return Idea.objects.filter(organization_id=membership.organization_id)

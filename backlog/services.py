@@ -25,13 +25,19 @@ from backlog.models import (
     SprintCommitment,
     WorkPackageScore,
 )
+from core import changelog
 from core.errors import DomainValidationError, NotPermittedError, require_same_organization
-from core.models import Membership, Team
+from core.models import ChangeLogEntry, Membership, Team
 from core.services import model_update
 from planning import services as planning_services
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
 WPStatus = WorkPackage.Status
+CREATED, UPDATED, DELETED = (
+    ChangeLogEntry.Op.CREATED,
+    ChangeLogEntry.Op.UPDATED,
+    ChangeLogEntry.Op.DELETED,
+)
 
 
 class CommitNeedsReasonError(DomainValidationError):
@@ -138,9 +144,11 @@ def scoring_model_update(*, actor: Membership, team: Team, **data: Any) -> Scori
         )
         model.full_clean(exclude=["organization", "team"])
         model.save()
+        changelog.record(model, CREATED)
     elif model_update(instance=model, data=merged, fields=SCORING_MODEL_FIELDS):
         model.updated_by = actor.user
         model.save(update_fields=["updated_by"])
+        changelog.record(model, UPDATED)
     if model.preset != old_preset:
         WorkPackageScore.objects.filter(
             organization_id=actor.organization_id,
@@ -198,9 +206,11 @@ def capacity_policy_set(*, actor: Membership, team: Team, **data: Any) -> Capaci
         )
         policy.full_clean(exclude=["organization", "team"])
         policy.save()
+        changelog.record(policy, CREATED)
     elif model_update(instance=policy, data=merged, fields=CAPACITY_POLICY_FIELDS):
         policy.updated_by = actor.user
         policy.save(update_fields=["updated_by"])
+        changelog.record(policy, UPDATED)
     return policy
 
 
@@ -473,6 +483,7 @@ def sprint_create(*, actor: Membership, team: Team, **data: Any) -> Sprint:
     sprint = Sprint(organization=actor.organization, team=team, **merged)
     sprint.full_clean(exclude=["organization", "team"])
     sprint.save()
+    changelog.record(sprint, CREATED)
     return sprint
 
 
@@ -485,7 +496,8 @@ def sprint_update(*, actor: Membership, sprint: Sprint, **data: Any) -> Sprint:
     if not sprint.is_open:
         raise DomainValidationError({"sprint": "A closed sprint is a record: it cannot change."})
     merged = _check_sprint(actor, sprint.team, data, sprint)
-    model_update(instance=sprint, data=merged, fields=SPRINT_FIELDS)
+    if model_update(instance=sprint, data=merged, fields=SPRINT_FIELDS):
+        changelog.record(sprint, UPDATED)
     return sprint
 
 
@@ -578,6 +590,7 @@ def sprint_commit(
     )
     commitment.full_clean(exclude=["organization", "sprint", "work_package"])
     commitment.save()
+    changelog.record(commitment, CREATED)
     return commitment
 
 
@@ -586,9 +599,11 @@ def sprint_uncommit(*, actor: Membership, sprint: Sprint, work_package: WorkPack
     """Take work out of an open sprint; it stays in the backlog."""
     require_same_organization(actor, work_package)
     sprint = _lock_open_sprint(actor, sprint)
-    deleted, _ = SprintCommitment.objects.filter(sprint=sprint, work_package=work_package).delete()
-    if not deleted:
+    commitment = SprintCommitment.objects.filter(sprint=sprint, work_package=work_package).first()
+    if commitment is None:
         raise DomainValidationError({"work_package": "It is not committed to this sprint."})
+    changelog.record(commitment, DELETED)
+    commitment.delete()
 
 
 def default_outcome(work_package: WorkPackage) -> str:
@@ -665,6 +680,7 @@ def sprint_close(
     sprint.save(
         update_fields=["status", "closed_at", "closed_by", "close_note", "version", "updated_at"]
     )
+    changelog.record_many([(sprint, UPDATED), *((c, UPDATED) for c in commitments)])
     return sprint
 
 
@@ -740,6 +756,7 @@ def idea_propose(
                 {"external_id": "Another idea already has this source and external id."}
             ) from exc
         raise
+    changelog.record(idea, CREATED)
     return idea
 
 
@@ -754,7 +771,8 @@ def idea_update(*, actor: Membership, idea: Idea, **data: Any) -> Idea:
         )
     data = {k: v for k, v in data.items() if k in IDEA_FIELDS}
     _check_idea(actor, data, idea)
-    model_update(instance=idea, data=data, fields=data.keys())
+    if model_update(instance=idea, data=data, fields=data.keys()):
+        changelog.record(idea, UPDATED)
     return idea
 
 
@@ -779,6 +797,7 @@ def idea_shortlist(*, actor: Membership, idea: Idea) -> Idea:
     idea.shortlisted_at = timezone.now()
     idea.version += 1
     idea.save(update_fields=["status", "shortlisted_by", "shortlisted_at", "version", "updated_at"])
+    changelog.record(idea, UPDATED)
     return idea
 
 
@@ -809,6 +828,7 @@ def idea_reject(*, actor: Membership, idea: Idea, reason: str) -> Idea:
             "updated_at",
         ]
     )
+    changelog.record(idea, UPDATED)
     return idea
 
 
@@ -884,4 +904,5 @@ def idea_promote(
             "updated_at",
         ]
     )
+    changelog.record(idea, UPDATED)
     return work_package

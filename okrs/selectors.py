@@ -573,3 +573,63 @@ def strategic_objective_progress(
         .annotate(p=objective_progress())
         .aggregate(progress=Avg("p"))["progress"]
     )
+
+
+# --- the REST API --------------------------------------------------------------------------
+# Lists for /api/v1/: scoped to the caller's organization, every figure the wire shows computed
+# by the database, so a page of 100 runs the same queries as a page of 1. The ``*_api_row``
+# readers give one object exactly as its list shows it (the changes feed records that copy).
+
+
+def cycle_api_list(*, membership: Membership) -> QuerySet[Cycle]:
+    return Cycle.objects.filter(organization_id=membership.organization_id)
+
+
+def _objective_api_rows(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
+    # objective_warnings reads the figures; nothing on the wire needs a related row.
+    return with_objective_figures(objectives)
+
+
+def objective_api_list(*, membership: Membership) -> QuerySet[Objective]:
+    """Objectives with ``progress``, ``confidence`` and the counts behind their advice."""
+    return _objective_api_rows(Objective.objects.filter(organization_id=membership.organization_id))
+
+
+def objective_api_row(objective: Objective) -> Objective:
+    return _objective_api_rows(Objective.objects.filter(pk=objective.pk)).get()
+
+
+def _key_result_api_rows(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
+    # The advice judges staleness only in an active cycle: the cycle comes along in the join.
+    return with_progress(key_results.select_related("objective__cycle"))
+
+
+def key_result_api_list(*, membership: Membership) -> QuerySet[KeyResult]:
+    """Key results with ``current_value``, ``confidence``, ``last_check_in_at``, ``progress``."""
+    return _key_result_api_rows(
+        KeyResult.objects.filter(organization_id=membership.organization_id)
+    )
+
+
+def key_result_api_row(key_result: KeyResult) -> KeyResult:
+    return _key_result_api_rows(KeyResult.objects.filter(pk=key_result.pk)).get()
+
+
+def check_in_api_list(*, membership: Membership) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(organization_id=membership.organization_id)
+
+
+def contribution_api_list(*, membership: Membership) -> QuerySet[Contribution]:
+    return Contribution.objects.filter(organization_id=membership.organization_id)
+
+
+def outcome_measure_api_list(*, membership: Membership) -> QuerySet[OutcomeMeasure]:
+    return OutcomeMeasure.objects.filter(organization_id=membership.organization_id)
+
+
+def outcome_measure_value_api_list(
+    *, membership: Membership, measure: OutcomeMeasure
+) -> QuerySet[OutcomeMeasureValue]:
+    return OutcomeMeasureValue.objects.filter(
+        organization_id=membership.organization_id, measure=measure
+    )

@@ -15,8 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import changelog
 from core.errors import DomainValidationError, NotPermittedError, require_same_organization
-from core.models import Membership, Team, User
+from core.models import ChangeLogEntry, Membership, Team, User
 from core.services import model_update
 from okrs import rules, selectors
 from okrs.models import (
@@ -32,6 +33,12 @@ from okrs.models import (
 from planning.models import StrategicObjective, WorkPackage
 
 CLOSED_MESSAGE = "This cycle is closed: its OKRs are read-only."
+# Every write is recorded on the changes feed (core.changelog) in its own transaction.
+CREATED, UPDATED, DELETED = (
+    ChangeLogEntry.Op.CREATED,
+    ChangeLogEntry.Op.UPDATED,
+    ChangeLogEntry.Op.DELETED,
+)
 Errors = dict[str, str | list[str]]
 
 # --- shared checks -------------------------------------------------------------------------
@@ -124,6 +131,7 @@ def cycle_create(
     cycle = Cycle(organization=actor.organization, status=status, **data)
     cycle.full_clean(exclude=["organization"])
     cycle.save()
+    changelog.record(cycle, CREATED)
     return cycle
 
 
@@ -139,7 +147,8 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **data: Any) -> Cycle:
     _raise(errors)
     if "name" in data:
         data["name"] = data["name"].strip()
-    model_update(instance=cycle, data=data, fields=data.keys())
+    if model_update(instance=cycle, data=data, fields=data.keys()):
+        changelog.record(cycle, UPDATED)
     return cycle
 
 
@@ -149,7 +158,8 @@ def cycle_activate(*, actor: Membership, cycle: Cycle) -> Cycle:
     _require_cycle_manager(actor)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require_open(cycle, "status")
-    model_update(instance=cycle, data={"status": Cycle.Status.ACTIVE}, fields=["status"])
+    if model_update(instance=cycle, data={"status": Cycle.Status.ACTIVE}, fields=["status"]):
+        changelog.record(cycle, UPDATED)
     return cycle
 
 
@@ -224,25 +234,30 @@ def cycle_close(
     _raise(errors)
 
     now = timezone.now()
+    changes: list[tuple[Any, str]] = []
     for objective, grade, note in grading:
-        model_update(
+        if model_update(
             instance=objective,
             data={"grade": grade, "retrospective": note, "graded_at": now},
             fields=["grade", "retrospective", "graded_at"],
-        )
+        ):
+            changes.append((objective, UPDATED))
     if carried:
         assert next_cycle is not None  # noqa: S101  # checked above
-        _carry_over(carried, next_cycle)
+        changes += [(copy, CREATED) for copy in _carry_over(carried, next_cycle)]
     model_update(
         instance=cycle,
         data={"status": Cycle.Status.CLOSED, "closed_at": now},
         fields=["status", "closed_at"],
     )
+    changelog.record_many([*changes, (cycle, UPDATED)])
     return cycle
 
 
-def _carry_over(key_results: list[KeyResult], next_cycle: Cycle) -> None:
-    """Copy each key result, and its objective once, into the next cycle, linked to the origin."""
+def _carry_over(key_results: list[KeyResult], next_cycle: Cycle) -> list[Objective | KeyResult]:
+    """Copy each key result, and its objective once, into the next cycle, linked to the origin.
+    Returns the new rows, in the order they were made."""
+    made: list[Objective | KeyResult] = []
     copies: dict[Any, Objective] = {
         o.carried_from_id: o
         for o in Objective.objects.filter(cycle=next_cycle, carried_from__isnull=False)
@@ -267,13 +282,14 @@ def _carry_over(key_results: list[KeyResult], next_cycle: Cycle) -> None:
         copy.full_clean(validate_constraints=False)
         copy.save()
         copies[objective.pk] = copy
+        made.append(copy)
         return copy
 
     # Organization objectives first, so a team objective's copy can hang under its parent's copy.
     for kr in sorted(
         key_results, key=lambda k: (k.objective.level != "organization", k.created_at)
     ):
-        KeyResult.objects.create(
+        copy = KeyResult.objects.create(
             organization_id=kr.organization_id,
             objective=copy_of(kr.objective),
             title=kr.title,
@@ -287,6 +303,8 @@ def _carry_over(key_results: list[KeyResult], next_cycle: Cycle) -> None:
             outcome_measure_id=kr.outcome_measure_id,
             carried_from=kr,
         )
+        made.append(copy)
+    return made
 
 
 # --- objectives ----------------------------------------------------------------------------
@@ -375,6 +393,7 @@ def objective_create(*, actor: Membership, cycle: Cycle, **data: Any) -> Objecti
     objective = Objective(organization=actor.organization, cycle=cycle, **data)
     objective.full_clean(exclude=["organization"])
     objective.save()
+    changelog.record(objective, CREATED)
     return objective
 
 
@@ -393,7 +412,8 @@ def objective_update(*, actor: Membership, objective: Objective, **data: Any) ->
     _require_objective_writer(
         actor, level, data.get("team", objective.team) if level == Level.TEAM else None
     )
-    model_update(instance=objective, data=data, fields=data.keys())
+    if model_update(instance=objective, data=data, fields=data.keys()):
+        changelog.record(objective, UPDATED)
     return objective
 
 
@@ -415,15 +435,14 @@ def objective_grade(
         errors["retrospective"] = "Write a line on what this objective taught you."
     _raise(errors)
     assert value is not None  # noqa: S101  # a missing grade raised above
-    model_update(
+    grade_value, note = value.quantize(Decimal("0.01")), retrospective.strip()
+    # Grading again with the same grade and note changes nothing (not even graded_at).
+    if (objective.grade, objective.retrospective) != (grade_value, note) and model_update(
         instance=objective,
-        data={
-            "grade": value.quantize(Decimal("0.01")),
-            "retrospective": retrospective.strip(),
-            "graded_at": timezone.now(),
-        },
+        data={"grade": grade_value, "retrospective": note, "graded_at": timezone.now()},
         fields=["grade", "retrospective", "graded_at"],
-    )
+    ):
+        changelog.record(objective, UPDATED)
     return objective
 
 
@@ -528,6 +547,7 @@ def key_result_create(*, actor: Membership, objective: Objective, **data: Any) -
     key_result = KeyResult(organization=actor.organization, objective=objective, **data)
     key_result.full_clean(exclude=["organization", "objective"])
     key_result.save()
+    changelog.record(key_result, CREATED)
     return key_result
 
 
@@ -542,7 +562,8 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **data: Any) 
     _require_key_result_writer(actor, key_result.objective)
     _require_open(key_result.objective.cycle, "objective")
     data = _prepare_key_result(actor, data, key_result)
-    model_update(instance=key_result, data=data, fields=data.keys())
+    if model_update(instance=key_result, data=data, fields=data.keys()):
+        changelog.record(key_result, UPDATED)
     return key_result
 
 
@@ -611,6 +632,7 @@ def check_in_create(
     )
     check_in.full_clean(exclude=["organization", "key_result", "author"])
     check_in.save()
+    changelog.record(check_in, CREATED)
     return check_in
 
 
@@ -639,9 +661,11 @@ def contribution_add(
         raise DomainValidationError(
             {"work_package": "This work package already feeds this key result."}
         )
-    return Contribution.objects.create(
+    contribution = Contribution.objects.create(
         organization=actor.organization, key_result=key_result, work_package=work_package
     )
+    changelog.record(contribution, CREATED)
+    return contribution
 
 
 @transaction.atomic
@@ -652,7 +676,11 @@ def contribution_remove(
     key_result = KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
     _require_linker(actor, key_result)
     _require_open(key_result.objective.cycle, "key_result")
-    Contribution.objects.filter(key_result=key_result, work_package=work_package).delete()
+    for contribution in Contribution.objects.select_for_update().filter(
+        key_result=key_result, work_package=work_package
+    ):
+        changelog.record(contribution, DELETED)
+        contribution.delete()
 
 
 # --- outcome measures (KPIs) ---------------------------------------------------------------
@@ -704,6 +732,7 @@ def outcome_measure_create(*, actor: Membership, **data: Any) -> OutcomeMeasure:
     measure = OutcomeMeasure(organization=actor.organization, **data)
     measure.full_clean(exclude=["organization"])
     measure.save()
+    changelog.record(measure, CREATED)
     return measure
 
 
@@ -715,7 +744,8 @@ def outcome_measure_update(
     _require_kpi_writer(actor)
     measure = OutcomeMeasure.objects.select_for_update().get(pk=measure.pk)
     data = _prepare_outcome_measure(actor, data, creating=False)
-    model_update(instance=measure, data=data, fields=data.keys())
+    if model_update(instance=measure, data=data, fields=data.keys()):
+        changelog.record(measure, UPDATED)
     return measure
 
 
@@ -748,11 +778,12 @@ def outcome_measure_record_value(
         .first()
     )
     if existing is not None:
-        model_update(
+        if model_update(
             instance=existing,
             data={"value": number, "note": (note or "").strip(), "source": source},
             fields=["value", "note", "source"],
-        )
+        ):
+            changelog.record(existing, UPDATED)
         return existing, False
     row = OutcomeMeasureValue(
         organization=actor.organization,
@@ -765,4 +796,5 @@ def outcome_measure_record_value(
     )
     row.full_clean(exclude=["organization", "measure", "recorded_by"])
     row.save()
+    changelog.record(row, CREATED)
     return row, True

@@ -1387,3 +1387,30 @@ def lost_pending_emails(*, before: datetime) -> list[str]:
         )
         .values_list("pk", flat=True)[:10000]
     ]
+
+
+# --- the API's lists -----------------------------------------------------------------------
+# Rows as the API shows them, scoped to the caller's organization; the API orders and pages.
+
+
+def cadence_api_list(*, membership: Membership) -> QuerySet[Cadence]:
+    return Cadence.objects.filter(organization_id=membership.organization_id).prefetch_related(
+        Prefetch("participants", queryset=Membership.objects.only("id").order_by("pk"))
+    )
+
+
+def review_session_api_list(*, membership: Membership) -> QuerySet[ReviewSession]:
+    return ReviewSession.objects.filter(organization_id=membership.organization_id)
+
+
+def decision_api_list(*, membership: Membership) -> QuerySet[Decision]:
+    return Decision.objects.filter(organization_id=membership.organization_id)
+
+
+def learning_api_list(*, membership: Membership) -> QuerySet[Learning]:
+    from okrs.models import KeyResult
+
+    return Learning.objects.filter(organization_id=membership.organization_id).prefetch_related(
+        Prefetch("work_packages", queryset=WorkPackage.objects.only("id").order_by("pk")),
+        Prefetch("key_results", queryset=KeyResult.objects.only("id").order_by("pk")),
+    )

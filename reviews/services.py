@@ -41,13 +41,14 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import changelog
 from core.errors import (
     DomainValidationError,
     NotPermittedError,
     reject_nul_characters,
     require_same_organization,
 )
-from core.models import Membership, Organization, Team, User
+from core.models import ChangeLogEntry, Membership, Organization, Team, User
 from core.services import model_update
 from okrs.models import KeyResult
 from planning import services as planning_services
@@ -69,6 +70,11 @@ from reviews.models import (
 logger = logging.getLogger(__name__)
 Kind = NotificationKind
 EmailState = SentReminder.EmailState
+CREATED, UPDATED, DELETED = (
+    ChangeLogEntry.Op.CREATED,
+    ChangeLogEntry.Op.UPDATED,
+    ChangeLogEntry.Op.DELETED,
+)
 
 # Which frequencies each kind of review may run at.
 KIND_FREQUENCIES: dict[str, tuple[str, ...]] = {
@@ -166,7 +172,10 @@ def _check_cadence(
         ends_on=merged["ends_on"],
         duration_minutes=int(merged["duration_minutes"]),
     )
-    errors = schedule.schedule_errors(plan, now=now)
+    try:
+        errors = schedule.schedule_errors(plan, now=now)
+    except (OverflowError, ValueError):  # its next date would fall past the year 9999
+        errors = {"starts_on": "Choose dates this schedule can keep (before the year 9999)."}
     if errors:
         raise DomainValidationError(errors)
     lead = merged["reminder_lead_hours"]
@@ -199,6 +208,7 @@ def cadence_create(
     cadence.full_clean(exclude=["organization", "team"])
     cadence.save()
     cadence.participants.set(people)
+    changelog.record(cadence, CREATED)
     _prepare_sessions([cadence], now=now)
     return cadence
 
@@ -231,6 +241,9 @@ def cadence_update(
             if not changed:
                 cadence.version += 1
                 cadence.save(update_fields=["version", "updated_at"])
+                changed = True
+    if changed:
+        changelog.record(cadence, UPDATED)
     if any(f in data for f in SCHEDULE_FIELDS):
         _drop_stale_sessions(cadence, now=now)
     _prepare_sessions([cadence], now=now)
@@ -244,6 +257,7 @@ def _drop_stale_sessions(cadence: Cadence, *, now: datetime) -> None:
         cadence=cadence, status=ReviewSession.Status.SCHEDULED, scheduled_at__gt=now, notes=""
     ).exclude(Q(decisions__isnull=False) | Q(learnings__isnull=False)):
         if not schedule.is_occurrence(plan, session.scheduled_at):
+            changelog.record(session, DELETED)
             session.delete()
 
 
@@ -258,9 +272,16 @@ def cadence_archive(*, actor: Membership, cadence: Cadence, now: datetime | None
         cadence.archived_at = now
         cadence.version += 1
         cadence.save(update_fields=["archived_at", "version", "updated_at"])
-        ReviewSession.objects.filter(
-            cadence=cadence, status=ReviewSession.Status.SCHEDULED, scheduled_at__gt=now, notes=""
-        ).exclude(Q(decisions__isnull=False) | Q(learnings__isnull=False)).delete()
+        dropped = list(
+            ReviewSession.objects.filter(
+                cadence=cadence,
+                status=ReviewSession.Status.SCHEDULED,
+                scheduled_at__gt=now,
+                notes="",
+            ).exclude(Q(decisions__isnull=False) | Q(learnings__isnull=False))
+        )
+        changelog.record_many([(cadence, UPDATED), *((s, DELETED) for s in dropped)])
+        ReviewSession.objects.filter(pk__in=[s.pk for s in dropped]).delete()
     return cadence
 
 
@@ -284,8 +305,11 @@ def _prepare_sessions(cadences: Sequence[Cadence], *, now: datetime) -> int:
             )
     if not rows:
         return 0
-    created = ReviewSession.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    ReviewSession.objects.bulk_create(rows, ignore_conflicts=True)
+    # A conflict keeps the row already there (another id): only the new ids were inserted.
+    inserted = list(ReviewSession.objects.filter(pk__in=[r.pk for r in rows]))
+    changelog.record_many([(session, CREATED) for session in inserted])
+    return len(inserted)
 
 
 @transaction.atomic
@@ -305,11 +329,13 @@ def review_session_prepare(
         raise DomainValidationError(
             {"scheduled_at": f"The review does not take place then ({cadence.schedule_text})."}
         )
-    session, _ = ReviewSession.objects.get_or_create(
+    session, created = ReviewSession.objects.get_or_create(
         cadence=cadence,
         scheduled_at=scheduled_at,
         defaults={"organization_id": cadence.organization_id},
     )
+    if created:
+        changelog.record(session, CREATED)
     return session
 
 
@@ -340,7 +366,8 @@ def review_session_update_notes(
         .get(pk=session.pk)
     )
     _require_open(session, "notes")
-    model_update(instance=session, data={"notes": notes.strip()}, fields=["notes"])
+    if model_update(instance=session, data={"notes": notes.strip()}, fields=["notes"]):
+        changelog.record(session, UPDATED)
     return session
 
 
@@ -370,6 +397,7 @@ def review_session_close(
     session.save(
         update_fields=["agenda_snapshot", "status", "held_at", "closed_by", "version", "updated_at"]
     )
+    changelog.record(session, UPDATED)
     _prepare_sessions([session.cadence], now=max(now, session.scheduled_at))
     return session
 
@@ -389,6 +417,7 @@ def review_session_cancel(*, actor: Membership, session: ReviewSession) -> Revie
     session.status = ReviewSession.Status.CANCELLED
     session.version += 1
     session.save(update_fields=["status", "version", "updated_at"])
+    changelog.record(session, UPDATED)
     return session
 
 
@@ -509,6 +538,7 @@ def decision_record(
         exclude=["organization", "session", "owner", "recorded_by", *_SUBJECT_FIELD.values()]
     )
     decision.save()
+    changelog.record(decision, CREATED)
     return decision
 
 
@@ -525,6 +555,7 @@ def decision_set_done(*, actor: Membership, decision: Decision, done: bool = Tru
         decision.done_at = timezone.now() if done else None
         decision.version += 1
         decision.save(update_fields=["status", "done_at", "version", "updated_at"])
+        changelog.record(decision, UPDATED)
     return decision
 
 
@@ -596,6 +627,7 @@ def learning_record(
     learning.save()
     learning.work_packages.set(wps)
     learning.key_results.set(krs)
+    changelog.record(learning, CREATED)
     return learning
 
 
@@ -648,6 +680,8 @@ def learning_update(
         if not changed:
             learning.version += 1
             learning.save(update_fields=["version", "updated_at"])
+    if changed or links_changed:
+        changelog.record(learning, UPDATED)
     return learning
 
 
