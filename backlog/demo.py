@@ -114,6 +114,7 @@ def _seed_acme(acme: DemoOrg, today: date) -> None:
     _seed_platform(acme, today)
     _seed_success(acme, today)
     _seed_ideas(acme, today)
+    _backdate_sprint_work(acme, today)  # Insight dashboards (part 2)
     # A request placed by hand above its score, with the reason on record.
     services.backlog_move(
         actor=lead,
@@ -463,3 +464,36 @@ def _seed_globex(globex: DemoOrg, today: date) -> None:
         strategic_objective=cast(StrategicObjective, globex.objects["delivery"]),
         rationale="Regional customers are out during the day; failed first deliveries add two days.",
     )
+
+
+def _backdate_sprint_work(acme: DemoOrg, today: date) -> None:
+    """Work finished in past sprints finished during those sprints, not when the demo ran.
+
+    The services stamp each transition with the current time; after the real transitions (the
+    sprint closes above), only the start and finish times move back into the sprints' days.
+    """
+    from backlog.models import SprintCommitment
+
+    started: dict = {}
+    commitments = (
+        SprintCommitment.objects.filter(organization=acme.organization)
+        .select_related("sprint", "work_package")
+        .order_by("sprint__start_date", "committed_at")
+    )
+    for i, c in enumerate(commitments):
+        wp, sprint = c.work_package, c.sprint
+        worked = wp.started_at is not None or wp.status in ("done", "stopped")
+        if not worked:
+            continue
+        start = started.setdefault(wp.pk, min(sprint.start_date + timedelta(days=i % 3), today))
+        moments: dict[str, Any] = {"started_at": planning_demo_at(start, 9)}
+        if c.outcome in ("done", "stopped"):
+            finish = max(min(sprint.end_date - timedelta(days=i % 4), today), start)
+            moments["finished_at"] = planning_demo_at(finish, 16)
+        WorkPackage.objects.filter(pk=wp.pk).update(**moments)
+
+
+def planning_demo_at(day: date, hour: int):
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(day, time(hour)))

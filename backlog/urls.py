@@ -21,6 +21,8 @@ urlpatterns = [
     path("sprints/<uuid:sprint_id>/commit/", views.sprint_commit, name="sprint_commit"),
     path("sprints/<uuid:sprint_id>/remove/", views.sprint_uncommit, name="sprint_uncommit"),
     path("sprints/<uuid:sprint_id>/close/", views.sprint_close, name="sprint_close"),
+    # Insight dashboards (part 2)
+    path("insight/capacity/", views.dash_capacity, name="dash_capacity"),
     path("ideas/", views.idea_list, name="idea_list"),
     path("ideas/new/", views.idea_create, name="idea_create"),
     path("ideas/<uuid:idea_id>/", views.idea_detail, name="idea_detail"),

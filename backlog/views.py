@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from backlog import rules, selectors, services
+from backlog import dashboards, rules, selectors, services
 from backlog.forms import (
     BacklogItemForm,
     CapacityPolicyForm,
@@ -31,6 +31,8 @@ from backlog.models import CapacityPolicy, CategoryGroup, Idea, ScoringModel
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
+from core.selectors import team_list
+from planning import dashboards as planning_dashboards
 from planning import selectors as planning_selectors
 from planning.models import WorkPackage
 from planning.rules import team_ids_of
@@ -719,3 +721,35 @@ def idea_promote(request, idea_id):
             )
             return redirect("planning:work_detail", work_package_id=work_package.pk)
     return render(request, "backlog/idea_promote.html", {"idea": idea, "form": form})
+
+
+# --- Insight dashboards (part 2): capacity --------------------------------------------------
+
+
+@membership_required
+def dash_capacity(request):
+    """Each team's target split against what it committed, sprint by sprint."""
+    errors: dict = {}
+    try:
+        filters = planning_dashboards.dashboard_filters(
+            membership=request.membership, data=request.GET
+        )
+    except ValidationError as exc:
+        filters, errors = planning_dashboards.Filters(), exc.message_dict
+    data = dashboards.capacity(
+        membership=request.membership, team=filters.team, weeks=filters.weeks
+    )
+    return render(
+        request,
+        "backlog/dash_capacity.html",
+        {
+            "teams": team_list(organization=request.organization),
+            "filters": filters,
+            "filter_errors": errors,
+            "week_choices": (4, 8, 12, 26),
+            "data": data,
+            "rows": [(t, dashboards.capacity_chart(t)) for t in data.teams],
+            "can_plan": request.membership.is_leader or request.membership.is_team_lead,
+        },
+        status=400 if errors else 200,
+    )

@@ -284,3 +284,98 @@ def sparkline(values: Sequence, target_value: Decimal | None = None) -> Sparklin
         last=Point(pairs[-1][0], pairs[-1][1], ""),
         target_y=y(float(target_value)) if target_value is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """An objective's progress (0-100 %, left axis) and confidence (0-10, right axis) over its
+    cycle, against the ideal line from 0 % on the first day to 100 % after the last."""
+
+    title: str
+    summary: str
+    progress_line: str
+    confidence_line: str
+    progress_points: list[Point]
+    confidence_points: list[Point]
+    ideal: str
+    today_x: float | None
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    y2_ticks: list[Tick]
+    rows: list[Row]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT - 24  # room for the confidence axis on the right
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)} %"
+
+
+def trend_chart(
+    *,
+    title: str,
+    cycle_start: date,
+    cycle_end: date,
+    points: Sequence,  # okrs.dashboards.TrendPoint rows, oldest first
+    today: date,
+) -> TrendChart:
+    right = WIDTH - RIGHT - 24
+    x = _Scale(_day(cycle_start), _day(cycle_end + timedelta(days=1)), LEFT, right)
+    y = _Scale(0, 1, HEIGHT - BOTTOM, TOP)  # progress 0..1; confidence 0..10 shares it
+    progress_pairs, confidence_pairs = [], []
+    progress_points, confidence_points, rows = [], [], []
+    for p in points:
+        px = x(_day(p.day) + 1)  # the figure as of the end of that day
+        day = f"{p.day:%-d %b}"
+        if p.progress is not None:
+            py = y(p.progress)
+            progress_pairs.append((px, py))
+            progress_points.append(Point(px, py, f"{day}: progress {_percent(p.progress)}"))
+        if p.confidence is not None:
+            cy = y(p.confidence / 10)
+            confidence_pairs.append((cx := px, cy))
+            confidence_points.append(
+                Point(cx, cy, f"{day}: confidence {number(round(p.confidence, 1))}/10")
+            )
+        rows.append(
+            Row(
+                when=f"{p.day:%-d %b %Y}",
+                value=_percent(p.progress) if p.progress is not None else "—",
+                extra=f"{number(round(p.confidence, 1))}/10" if p.confidence is not None else "—",
+            )
+        )
+    latest = next((p for p in reversed(points) if p.progress is not None), None)
+    summary = (
+        f"{len(points)} weekly reading{'s' if len(points) != 1 else ''} from "
+        f"{cycle_start:%-d %b} to {cycle_end:%-d %b}. "
+        + (
+            f"On {latest.day:%-d %b} progress stood at {_percent(latest.progress)}"
+            + (
+                f" with confidence {number(round(latest.confidence, 1))}/10."
+                if latest.confidence is not None
+                else ", with no confidence given yet."
+            )
+            if latest is not None
+            else "No key result to measure yet."
+        )
+    )
+    return TrendChart(
+        title=f"Progress and confidence of “{title}”",
+        summary=summary,
+        progress_line=_points(progress_pairs),
+        confidence_line=_points(confidence_pairs),
+        progress_points=progress_points,
+        confidence_points=confidence_points,
+        ideal=_points(
+            [(x(_day(cycle_start)), y(0)), (x(_day(cycle_end + timedelta(days=1))), y(1))]
+        ),
+        today_x=x(_day(today) + 0.5) if cycle_start <= today <= cycle_end else None,
+        x_ticks=_month_ticks(cycle_start, cycle_end, x),
+        y_ticks=[Tick(y(v / 4), f"{25 * v} %") for v in range(5)],
+        y2_ticks=[Tick(y(v / 10), str(v)) for v in (0, 5, 10)],
+        rows=rows,
+    )

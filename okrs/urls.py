@@ -5,6 +5,13 @@ from okrs import views
 app_name = "okrs"
 urlpatterns = [
     path("okrs/", views.board, name="board"),
+    path("strategy/map/", views.strategy_map, name="strategy_map"),
+    path(
+        "strategy/map/initiatives/<uuid:initiative_id>/work/",
+        views.strategy_map_initiative,
+        name="strategy_map_initiative",
+    ),
+    path("okrs/trends/", views.okr_trends, name="okr_trends"),
     path("okrs/check-ins/", views.my_check_ins, name="my_check_ins"),
     path("okrs/cycles/new/", views.cycle_create, name="cycle_create"),
     path("okrs/cycles/<uuid:cycle_id>/", views.board, name="cycle_board"),
@@ -45,4 +52,15 @@ urlpatterns = [
     path("okrs/kpis/<uuid:measure_id>/", views.kpi_detail, name="kpi_detail"),
     path("okrs/kpis/<uuid:measure_id>/edit/", views.kpi_edit, name="kpi_edit"),
     path("okrs/kpis/<uuid:measure_id>/values/", views.kpi_record_value, name="kpi_record_value"),
+    # Audit history tabs
+    path(
+        "okrs/objectives/<uuid:objective_id>/history/",
+        views.objective_history,
+        name="objective_history",
+    ),
+    path(
+        "okrs/key-results/<uuid:key_result_id>/history/",
+        views.key_result_history,
+        name="key_result_history",
+    ),
 ]

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
 from core.selectors import people_in_organization, team_list
-from okrs import charts, rules, selectors, services
+from okrs import charts, dashboards, rules, selectors, services
 from okrs.forms import (
     CheckInForm,
     ContributionForm,
@@ -28,7 +29,7 @@ from okrs.forms import (
     OutcomeMeasureForm,
     OutcomeValueForm,
 )
-from okrs.models import Cycle, Objective
+from okrs.models import CheckIn, Cycle, KeyResult, Objective
 from planning import rules as planning_rules
 from planning import selectors as planning_selectors
 
@@ -693,3 +694,132 @@ def kpi_record_value(request, measure_id):
             )
             return redirect("okrs:kpi_detail", measure_id=measure.pk)
     return _kpi_page(request, measure, form)
+
+
+# --- dashboards: the strategy map and the OKR trends ----------------------------------------
+
+
+def _dashboard_filters(request):
+    """The GET filters of a dashboard page, with the lists the filter form offers. A bad id
+    shows beside its field (a 400), never a 500."""
+    membership = request.membership
+    errors: dict = {}
+    try:
+        filters = dashboards.dashboard_filters(
+            membership=membership,
+            cycle_id=request.GET.get("cycle", ""),
+            team_id=request.GET.get("team", ""),
+        )
+    except ValidationError as exc:
+        errors = {name: msgs[0] for name, msgs in exc.message_dict.items()}
+        filters = dashboards.Filters(
+            cycle=selectors.cycle_current(membership=membership), team=None
+        )
+    return filters, {
+        "filters": filters,
+        "filter_errors": errors,
+        "cycles": list(selectors.cycle_list(membership=membership)),
+        "teams": list(team_list(organization=request.organization)),
+        "health_rule": rules.HEALTH_RULE,
+    }
+
+
+@membership_required
+def strategy_map(request):
+    filters, context = _dashboard_filters(request)
+    context["map"] = dashboards.strategy_map(
+        membership=request.membership, cycle=filters.cycle, team=filters.team
+    )
+    return render(
+        request,
+        "okrs/dash_strategy_map.html",
+        context,
+        status=400 if context["filter_errors"] else 200,
+    )
+
+
+@membership_required
+def strategy_map_initiative(request, initiative_id):
+    """One initiative's work packages, loaded when its branch of the map is opened (htmx)."""
+    membership = request.membership
+    team = None
+    if request.GET.get("team"):
+        try:
+            team = dashboards.dashboard_filters(
+                membership=membership, team_id=request.GET["team"]
+            ).team
+        except ValidationError as exc:
+            raise Http404("No such team") from exc
+    work = _get_or_404(
+        dashboards.initiative_work, membership=membership, initiative_id=initiative_id, team=team
+    )
+    return render(request, "okrs/dash_initiative_work.html", {"work": work, "team": team})
+
+
+@membership_required
+def okr_trends(request):
+    filters, context = _dashboard_filters(request)
+    trends = dashboards.okr_trends(
+        membership=request.membership, cycle=filters.cycle, team=filters.team
+    )
+    today = dashboards.org_today(request.membership, timezone.now())
+    context["trends"] = trends
+    context["charts"] = [
+        (
+            objective,
+            charts.trend_chart(
+                title=objective.statement,
+                cycle_start=cycle.start_date,
+                cycle_end=cycle.end_date,
+                points=objective.points,
+                today=today,
+            ),
+        )
+        for cycle in ([trends.cycle] if trends.cycle is not None else [])
+        for objective in trends.objectives
+    ]
+    return render(
+        request,
+        "okrs/dash_okr_trends.html",
+        context,
+        status=400 if context["filter_errors"] else 200,
+    )
+
+
+# --- audit history (core/audit.py) --------------------------------------------------------
+
+
+@membership_required
+def objective_history(request, objective_id):
+    return audit.history_view(
+        request,
+        model=Objective,
+        pk=objective_id,
+        title_field="statement",
+        kind="Objective",
+        object_url=reverse("okrs:objective_detail", args=[objective_id]),
+    )
+
+
+@membership_required
+def key_result_history(request, key_result_id):
+    """A key result's history, its check-ins' included."""
+    objective_id = (
+        KeyResult.objects.filter(organization_id=request.membership.organization_id, pk=key_result_id)
+        .values_list("objective_id", flat=True)
+        .first()
+    )
+    object_url = (
+        reverse("okrs:objective_detail", args=[objective_id]) + f"#kr-{key_result_id}"
+        if objective_id
+        else ""
+    )
+    return audit.history_view(
+        request,
+        model=KeyResult,
+        pk=key_result_id,
+        title_field="title",
+        kind="Key result",
+        object_url=object_url,
+        children=[(CheckIn, "key_result", "Check-in")],
+    )

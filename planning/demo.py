@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -52,6 +52,7 @@ def _work(
 def seed(context: dict) -> None:
     today = timezone.localdate()
     _seed_acme(context["acme"], today)
+    _seed_history(context["acme"], today)  # Insight dashboards (part 2)
     _seed_globex(context["globex"], today)
 
 
@@ -517,3 +518,117 @@ def _seed_globex(globex: DemoOrg, today: date) -> None:
         category="operational",
         estimate=3,
     )
+
+
+# --- history for the Insight dashboards (part 2) --------------------------------------------
+
+
+def _backdate(wp: WorkPackage, **moments) -> None:
+    """The services stamp each transition with the current time; a demo needs a past.
+
+    Each package first walks through the real transitions (and their rules) via the services;
+    only then are its timestamps (started_at, finished_at, decided_at, created_at) moved back.
+    """
+    WorkPackage.objects.filter(pk=wp.pk).update(**moments)
+
+
+def _at(day: date, hour: int = 10):
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+# (team, actor, owner, title, category, points, linked initiative key or "", weeks ago it
+# finished, days it took, days late (negative: early), decision at the success check)
+# fmt: off
+HISTORY = [
+    ("growth", "lead", "member", "Clinic search by postcode", "strategic", 5, "selfbook", 11, 6, 0, ""),
+    ("growth", "lead", "designer", "Booking widget colour themes", "stakeholder_request", 3, "", 10, 4, 2, ""),
+    ("growth", "lead", "member", "Waiting-list sign-up for full days", "strategic", 5, "selfbook", 9, 9, 3, "continue"),
+    ("growth", "lead", "designer", "Referral code field at sign-up", "tactical", 2, "", 8, 3, -1, ""),
+    ("growth", "lead", "member", "German date formats everywhere", "strategic", 3, "german", 7, 5, 0, ""),
+    ("growth", "lead", "member", "Appointment notes for patients", "experimental", 3, "selfbook", 6, 12, 4, "revise"),
+    ("growth", "lead", "designer", "Onboarding progress bar for clinics", "strategic", 5, "guided", 5, 7, 0, ""),
+    ("growth", "lead", "member", "Patient e-mail preferences page", "tactical", 2, "", 4, 2, 0, ""),
+    ("growth", "lead", "member", "Cancellation reasons survey", "strategic", 3, "selfbook", 2, 6, -2, "continue"),
+    ("platform", "platform_lead", "dev", "Nightly backup restore drill", "operational", 3, "", 11, 2, 0, ""),
+    ("platform", "platform_lead", "dev", "Partner sandbox environment", "strategic", 8, "partners", 10, 15, 5, ""),
+    ("platform", "platform_lead", "dev", "Rotate API signing keys", "technical_debt", 2, "", 9, 3, 1, ""),
+    ("platform", "platform_lead", "dev", "Webhook retries with backoff", "strategic", 5, "partners", 7, 10, 0, "continue"),
+    ("platform", "platform_lead", "dev", "Slow-query dashboard", "optimization", 3, "", 6, 4, 0, ""),
+    ("platform", "platform_lead", "dev", "Booking API pagination", "strategic", 5, "selfbook", 4, 8, 2, ""),
+    ("platform", "platform_lead", "dev", "Certificate renewal automation", "operational", 2, "", 3, 1, 0, ""),
+    ("platform", "platform_lead", "dev", "Vendor API contract tests", "experimental", 3, "partners", 1, 9, 6, "stop"),
+    ("success", "success_lead", "csm", "Renewal call checklist", "tactical", 2, "", 10, 5, 0, ""),
+    ("success", "success_lead", "csm", "German FAQ for reception desks", "strategic", 3, "german", 8, 8, 2, "continue"),
+    ("success", "success_lead", "csm", "Escalation rota for key accounts", "stakeholder_request", 3, "", 6, 3, 1, ""),
+    ("success", "success_lead", "csm", "Churn interviews with five clinics", "strategic", 5, "guided", 5, 14, 7, "revise"),
+    ("success", "success_lead", "csm", "Quarterly NPS mailing", "operational", 2, "", 3, 2, 0, ""),
+    ("success", "success_lead", "csm", "Clinic manager office hours", "strategic", 3, "german", 1, 6, 0, ""),
+]
+# fmt: on
+STORIES = {
+    "continue": "Delivered what it promised; keep going.",
+    "revise": "Useful, but slower than planned: narrower scope next round.",
+    "stop": "The vendors will not commit to a contract format; stop until they do.",
+}
+
+
+def _seed_history(acme: DemoOrg, today: date) -> None:
+    """Finished work over the last weeks, and past start and finish times for the work the demo
+    already walked through, so the Alignment and Delivery dashboards have weeks to show."""
+    check = "Continue if it moves the outcome it serves; otherwise revise or stop."
+    this_monday = today - timedelta(days=today.weekday())
+    for row in HISTORY:
+        team, actor, owner, title, category, points, link, weeks_ago, took, late, decision = row
+        finished = this_monday - timedelta(weeks=weeks_ago) + timedelta(days=(len(title) % 5))
+        review = finished + timedelta(days=7)
+        if not decision and weeks_ago > 3:
+            decision = "continue"  # reviewed in its weekly delivery review
+        wp = _work(
+            acme,
+            actor,
+            status=S.DONE,
+            decision=(decision, STORIES[decision]) if decision else None,
+            title=title,
+            team=acme.teams[team],
+            initiative=acme.objects[link] if link else None,
+            owner=acme.user(owner),
+            category=category,
+            estimate=points,
+            start_date=finished - timedelta(days=took),
+            due_date=finished - timedelta(days=late),
+            output_kind="release",
+            outputs=title,
+            success_criterion=check,
+            success_review_date=review,
+        )
+        moments = {
+            "created_at": _at(finished - timedelta(days=took + 5)),
+            "started_at": _at(finished - timedelta(days=took)),
+            "finished_at": _at(finished, 16),
+        }
+        if decision:
+            moments["decided_at"] = _at(finished if decision == "stop" else min(review, today), 11)
+        _backdate(wp, **moments)
+    # The work walked through earlier started (and finished) "now": give it its own past.
+    for wp in WorkPackage.objects.filter(
+        organization=acme.organization, started_at__isnull=False
+    ).exclude(title__in=[h[3] for h in HISTORY]):
+        started = wp.start_date or (wp.due_date or today) - timedelta(days=12)
+        started = min(started, today - timedelta(days=1))
+        ended: date | None = None
+        if wp.finished_at is not None:
+            ended = min(max(wp.due_date or today, started + timedelta(days=1)), today)
+        _backdate(
+            wp,
+            started_at=_at(started, 9),
+            finished_at=_at(ended, 15) if ended else None,
+            decided_at=_at(ended or today, 17) if wp.decided_at else None,
+        )
+    # Two intentions that never became tactics.
+    for title, days in (
+        ("Rework the pricing page for clinics", 24),
+        ("Evaluate a second hosting region", 12),
+    ):
+        WorkPackage.objects.filter(organization=acme.organization, title=title).update(
+            created_at=_at(today - timedelta(days=days))
+        )

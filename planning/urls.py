@@ -18,4 +18,15 @@ urlpatterns = [
     path("work/<uuid:work_package_id>/decision/", views.work_decision, name="work_decision"),
     path("work/<uuid:work_package_id>/status/", views.work_status, name="work_status"),
     path("my-work/", views.my_work, name="my_work"),
+    # Insight dashboards (part 2)
+    path("insight/alignment/", views.dash_alignment, name="dash_alignment"),
+    path("insight/delivery/", views.dash_delivery, name="dash_delivery"),
+    # Audit history tabs
+    path("strategy/<uuid:objective_id>/history/", views.strategy_history, name="strategy_history"),
+    path(
+        "initiatives/<uuid:initiative_id>/history/",
+        views.initiative_history,
+        name="initiative_history",
+    ),
+    path("work/<uuid:work_package_id>/history/", views.work_history, name="work_history"),
 ]

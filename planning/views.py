@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import panels
+from core import audit, panels
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
 from core.selectors import people_in_organization, team_list
-from planning import rules, selectors, services
+from planning import dashboards, rules, selectors, services
 from planning.forms import (
     DecisionForm,
     InitiativeForm,
@@ -21,7 +21,7 @@ from planning.forms import (
     StrategicObjectiveForm,
     WorkPackageForm,
 )
-from planning.models import StrategicObjective, WorkPackage
+from planning.models import Initiative, StrategicObjective, WorkPackage
 
 
 def _get_or_404(getter, **kwargs):
@@ -34,13 +34,6 @@ def _get_or_404(getter, **kwargs):
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-@membership_required
-def home(request):
-    if request.membership.is_leader or request.membership.role == "viewer":
-        return redirect("planning:strategy_list")
-    return redirect("planning:my_work")
 
 
 # --- strategy ------------------------------------------------------------------------------
@@ -514,4 +507,102 @@ def my_work(request):
         request,
         "planning/my_work.html",
         {"work": work, "statuses": WorkPackage.Status.choices},
+    )
+
+
+# --- audit history (core/audit.py) --------------------------------------------------------
+
+
+@membership_required
+def strategy_history(request, objective_id):
+    return audit.history_view(
+        request,
+        model=StrategicObjective,
+        pk=objective_id,
+        title_field="statement",
+        kind="Strategic objective",
+        object_url=reverse("planning:strategy_detail", args=[objective_id]),
+    )
+
+
+@membership_required
+def initiative_history(request, initiative_id):
+    return audit.history_view(
+        request,
+        model=Initiative,
+        pk=initiative_id,
+        title_field="title",
+        kind="Initiative",
+        object_url=reverse("planning:initiative_detail", args=[initiative_id]),
+    )
+
+
+@membership_required
+def work_history(request, work_package_id):
+    return audit.history_view(
+        request,
+        model=WorkPackage,
+        pk=work_package_id,
+        title_field="title",
+        kind="Work package",
+        object_url=reverse("planning:work_detail", args=[work_package_id]),
+    )
+
+
+# --- Insight dashboards (part 2): alignment and delivery ------------------------------------
+
+INSIGHT_WEEK_CHOICES = (4, 8, 12, 26)
+
+
+def insight_filters(request):
+    """The dashboards' team and weeks filters, and the errors to show beside them (a 400)."""
+    try:
+        filters = dashboards.dashboard_filters(membership=request.membership, data=request.GET)
+    except ValidationError as exc:
+        return dashboards.Filters(), exc.message_dict
+    return filters, {}
+
+
+def insight_context(request, filters, errors) -> dict:
+    return {
+        "teams": team_list(organization=request.organization),
+        "filters": filters,
+        "filter_errors": errors,
+        "week_choices": INSIGHT_WEEK_CHOICES,
+    }
+
+
+@membership_required
+def dash_alignment(request):
+    filters, errors = insight_filters(request)
+    data = dashboards.alignment(
+        membership=request.membership, team=filters.team, weeks=filters.weeks
+    )
+    return render(
+        request,
+        "planning/dash_alignment.html",
+        {
+            **insight_context(request, filters, errors),
+            "data": data,
+            "chart": dashboards.alignment_chart(data),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@membership_required
+def dash_delivery(request):
+    filters, errors = insight_filters(request)
+    data = dashboards.delivery(
+        membership=request.membership, team=filters.team, weeks=filters.weeks
+    )
+    return render(
+        request,
+        "planning/dash_delivery.html",
+        {
+            **insight_context(request, filters, errors),
+            "data": data,
+            "chart": dashboards.throughput_chart(data),
+        },
+        status=400 if errors else 200,
     )

@@ -19,9 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
+from core.models import Role
 from core.selectors import people_in_organization, team_list
+from okrs import rules as okr_rules
+from planning import rules as planning_rules
 from planning import selectors as planning_selectors
-from reviews import ical, rules, selectors, services
+from reviews import dashboards, ical, rules, selectors, services
 from reviews.forms import (
     CadenceForm,
     DecisionForm,
@@ -579,3 +582,49 @@ def calendar_feed(request, membership_id, token, cadence_id=None):
     response["Content-Disposition"] = 'inline; filename="reviews.ics"'
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+# --- the landing page: each role lands where its week starts ------------------------------
+
+
+@membership_required
+def landing(request):
+    """Leaders (and viewers) land on the strategy map with this week's attention list; team
+    leads on their team; members on their own work."""
+    from okrs import dashboards as okr_dashboards
+
+    membership = request.membership
+    now = timezone.now()
+    if membership.is_leader or membership.role == Role.VIEWER:
+        filters = okr_dashboards.dashboard_filters(membership=membership)
+        return render(
+            request,
+            "reviews/landing_leader.html",
+            {
+                "map": okr_dashboards.strategy_map(
+                    membership=membership, cycle=filters.cycle, now=now
+                ),
+                "filters": filters,
+                "attention": dashboards.attention(membership=membership, now=now),
+                "health_rule": okr_rules.HEALTH_RULE,
+            },
+        )
+    if membership.is_team_lead:
+        teams = list(
+            team_list(organization=request.organization).filter(
+                pk__in=planning_rules.team_ids_of(membership)
+            )
+        )
+        team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
+        team = team or (teams[0] if teams else None)
+        if team is not None:
+            return render(
+                request,
+                "reviews/landing_team.html",
+                {
+                    "landing": dashboards.team_landing(membership=membership, team=team, now=now),
+                    "teams": teams,
+                    "health_rule": okr_rules.HEALTH_RULE,
+                },
+            )
+    return redirect("planning:my_work")

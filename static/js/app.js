@@ -70,3 +70,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Dashboards: "Expand all" / "Collapse all" open or close every <details> in a scope.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-details-all]");
+  if (!button) return;
+  const open = button.dataset.detailsAll === "open";
+  document.querySelectorAll(button.dataset.detailsScope || "details").forEach((el) => {
+    el.open = open;
+  });
+});

@@ -1,0 +1,407 @@
+"""The strategy map and the OKR trends: their numbers (one selector each), the pages and API
+endpoints that show them, filters, bad input, and query counts that do not grow with the
+organization."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from okrs import charts, dashboards, rules, selectors
+from okrs.models import Contribution, Objective
+from okrs.tests.factories import CheckInFactory, CycleFactory, KeyResultFactory, ObjectiveFactory
+from planning.models import WorkPackage
+from planning.tests.factories import (
+    InitiativeFactory,
+    StrategicObjectiveFactory,
+    WorkPackageFactory,
+)
+
+pytestmark = pytest.mark.django_db
+Status = WorkPackage.Status
+
+
+@pytest.fixture
+def as_role(request, client_for):
+    def sign_in(role: str):
+        membership = request.getfixturevalue(role)
+        return client_for(membership), membership
+
+    return sign_in
+
+
+@dataclass
+class Branch:
+    strategy: Any
+    objective: Any
+    team_objective: Any
+    kr: Any
+    team_kr: Any
+    initiative: Any
+
+
+def build(org, *, cycle, team, other_team, owner, rows=1):
+    """``rows`` strategic objectives, each with an organization objective (on track: 50 %,
+    confidence 7), a team objective cascading from it (off track: 10 %, confidence 4, a check-in
+    20 days old), and an initiative with four work packages of ``team`` (2 done, 1 in progress
+    and overdue, 1 intention; 3 points each). Plus one open unlinked work package of
+    ``other_team``."""
+    now = timezone.now()
+    today = timezone.localdate()
+    branches = []
+    for i in range(rows):
+        so = StrategicObjectiveFactory(
+            organization=org, priority=i + 1, trade_offs=[f"No enterprise deals {i}"]
+        )
+        objective = ObjectiveFactory(cycle=cycle, strategic_objective=so)
+        team_objective = ObjectiveFactory(
+            cycle=cycle, level=Objective.Level.TEAM, team=team, parent=objective
+        )
+        kr = KeyResultFactory(objective=objective, owner=owner.user)
+        CheckInFactory(
+            key_result=kr,
+            value=Decimal(20),
+            confidence=6,
+            checked_in_at=timezone.make_aware(
+                datetime.datetime.combine(
+                    cycle.start_date + datetime.timedelta(days=3), datetime.time(12)
+                )
+            ),
+        )
+        CheckInFactory(
+            key_result=kr,
+            value=Decimal(50),
+            confidence=7,
+            checked_in_at=now - datetime.timedelta(days=1),
+        )
+        team_kr = KeyResultFactory(objective=team_objective)
+        CheckInFactory(
+            key_result=team_kr,
+            value=Decimal(10),
+            confidence=4,
+            checked_in_at=now - datetime.timedelta(days=20),
+        )
+        initiative = InitiativeFactory(strategic_objective=so, title=f"Initiative {i}")
+        initiative.teams.add(team)
+        for status, due in (
+            (Status.DONE, today),
+            (Status.DONE, today),
+            (Status.IN_PROGRESS, today - datetime.timedelta(days=2)),
+        ):
+            WorkPackageFactory(
+                team=team,
+                initiative=initiative,
+                ready=True,
+                owner=owner.user,
+                status=status,
+                due_date=due,
+                estimate=3,
+            )
+        wp = WorkPackageFactory(team=team, initiative=initiative, estimate=3)
+        Contribution.objects.create(organization=org, key_result=kr, work_package=wp)
+        branches.append(Branch(so, objective, team_objective, kr, team_kr, initiative))
+    WorkPackageFactory(team=other_team, title="Unlinked chore")
+    return branches
+
+
+@pytest.fixture
+def cycle(org):
+    return CycleFactory(organization=org)
+
+
+@pytest.fixture
+def branch(org, cycle, team, other_team, leader):
+    return build(org, cycle=cycle, team=team, other_team=other_team, owner=leader)[0]
+
+
+# --- the strategy map: the selector -----------------------------------------------------------
+
+
+def test_strategy_map_tree_carries_outcome_and_activity_apart(leader, cycle, branch):
+    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+
+    [node] = result.strategies
+    assert node.id == str(branch.strategy.pk)
+    assert node.trade_offs == ["No enterprise deals 0"]
+    # Outcome: the objectives serving it, their key results, health by okrs' own rule.
+    [objective] = node.objectives
+    assert objective.id == str(branch.objective.pk)
+    assert objective.progress == pytest.approx(0.5)
+    assert objective.health == rules.Health.ON_TRACK
+    [kr] = objective.key_results
+    assert (kr.progress, kr.confidence, kr.contributing_work) == (pytest.approx(0.5), 7, 1)
+    [team_objective] = objective.team_objectives
+    assert team_objective.progress == pytest.approx(0.1)
+    assert team_objective.health == rules.Health.OFF_TRACK
+    assert team_objective.key_results[0].is_stale is True
+    assert node.progress == pytest.approx(0.3)  # mean of the two objectives serving it
+    assert node.confidence == pytest.approx(5.5)
+    # Activity: counts of work, never the work packages themselves.
+    [initiative] = node.initiatives
+    work = initiative.work
+    assert (work.total, work.done, work.in_progress, work.intention, work.overdue) == (
+        4,
+        2,
+        1,
+        1,
+        1,
+    )
+    assert work.points == 12
+    assert node.work.open == 2
+    assert (result.linked_work.open, result.unlinked_work.open) == (2, 1)
+    assert result.linked_share == pytest.approx(2 / 3)
+    assert result.health_counts == {"on_track": 1, "at_risk": 0, "off_track": 1}
+    assert (result.objective_count, result.key_result_count) == (2, 2)
+
+
+def test_strategy_map_numbers_agree_with_the_okr_board(leader, cycle, branch):
+    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    board = {o.pk: o for o in selectors.objective_list(membership=leader, cycle=cycle)}
+    objective = result.strategies[0].objectives[0]
+    assert objective.progress == pytest.approx(board[branch.objective.pk].progress)
+    assert objective.confidence == pytest.approx(board[branch.objective.pk].confidence)
+
+
+def test_team_filter_keeps_the_team_and_its_context(
+    org, leader, cycle, branch, team, other_team, make_member
+):
+    # Another strategy that only the other team works on.
+    so = StrategicObjectiveFactory(organization=org, priority=9)
+    other_initiative = InitiativeFactory(strategic_objective=so)
+    WorkPackageFactory(team=other_team, initiative=other_initiative)
+    WorkPackageFactory(team=other_team, initiative=branch.initiative)
+
+    mine = dashboards.strategy_map(membership=leader, cycle=cycle, team=team)
+    assert [s.id for s in mine.strategies] == [str(branch.strategy.pk)]
+    assert mine.strategies[0].initiatives[0].work.total == 4  # the other team's one left out
+    # The organization objective stays as context for the team objective cascading from it.
+    assert [o.id for o in mine.strategies[0].objectives] == [str(branch.objective.pk)]
+    assert mine.unlinked_work.open == 0
+
+    theirs = dashboards.strategy_map(membership=leader, cycle=cycle, team=other_team)
+    assert {s.id for s in theirs.strategies} == {str(branch.strategy.pk), str(so.pk)}
+    assert theirs.unlinked_work.open == 1
+
+
+def test_objectives_serving_no_strategy_are_grouped_as_not_linked(leader, cycle, team, org):
+    ObjectiveFactory(cycle=cycle, level=Objective.Level.TEAM, team=team, statement="Adrift")
+    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    [group] = result.strategies
+    assert group.id is None
+    assert [o.statement for o in group.objectives] == ["Adrift"]
+
+
+def test_another_organizations_rows_never_show(leader, cycle, branch, other_org, make_member):
+    other_cycle = CycleFactory(organization=other_org)
+    ObjectiveFactory(cycle=other_cycle)
+    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    assert len(result.strategies) == 1
+
+
+def test_filters_name_the_field_when_an_id_is_bad_or_foreign(leader, other_org):
+    foreign = CycleFactory(organization=other_org)
+    for kwargs, name in (
+        ({"cycle_id": "nope"}, "cycle"),
+        ({"cycle_id": str(foreign.pk)}, "cycle"),
+        ({"team_id": "0"}, "team"),
+    ):
+        with pytest.raises(ValidationError) as info:
+            dashboards.dashboard_filters(membership=leader, **kwargs)
+        assert name in info.value.message_dict
+
+
+# --- the strategy map: page, expand, API --------------------------------------------------------
+
+
+def _figures(html: str) -> dict[str, str]:
+    """The numbers a page marks with data-figure, the first of each name."""
+    found: dict[str, str] = {}
+    for name, value in re.findall(r'data-figure="([^"]+)">([^<]+)<', html):
+        found.setdefault(name, value)
+    return found
+
+
+def test_page_shows_the_selectors_numbers(as_role, cycle, branch):
+    client, leader = as_role("leader")
+    response = client.get(reverse("okrs:strategy_map"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    figures = _figures(html)
+    assert figures["on_track"] == str(result.health_counts["on_track"])
+    assert figures["off_track"] == str(result.health_counts["off_track"])
+    assert figures["key_results"] == str(result.key_result_count)
+    assert figures["linked_open"] == str(result.linked_work.open)
+    assert figures["unlinked_open"] == str(result.unlinked_work.open)
+    assert figures["linked_share"] == f"{round(result.linked_share * 100)} %"
+    assert branch.strategy.statement in html
+    assert "No enterprise deals 0" in html  # trade-offs next to the objective
+    assert "2/4 done" in html
+    assert 'aria-current="page">Strategy map<' in html
+
+
+def test_api_returns_the_selectors_numbers(as_role, cycle, branch, team):
+    client, leader = as_role("leader")
+    body = client.get("/api/v1/dashboards/strategy-map/", {"team": str(team.pk)}).json()
+    result = dashboards.strategy_map(membership=leader, cycle=cycle, team=team)
+    assert body["cycle"]["id"] == str(cycle.pk)
+    assert body["team"] == str(team.pk)
+    assert body["health_counts"] == result.health_counts
+    node = body["strategies"][0]
+    assert node["progress"] == pytest.approx(result.strategies[0].progress)
+    assert node["initiatives"][0]["work"]["total"] == 4
+    assert node["objectives"][0]["team_objectives"][0]["health"] == "off_track"
+    assert body["unlinked_work"]["open"] == result.unlinked_work.open
+
+
+def test_bad_filter_is_a_400_naming_the_field_on_page_and_api(as_role, cycle):
+    client, _ = as_role("leader")
+    page = client.get(reverse("okrs:strategy_map"), {"team": "not-a-team"})
+    assert page.status_code == 400
+    assert "No such team in this organization." in page.content.decode()
+    api = client.get("/api/v1/dashboards/strategy-map/", {"cycle": "x"})
+    assert api.status_code == 400
+    assert api.json()["errors"] == {"cycle": ["No such OKR cycle in this organization."]}
+
+
+def test_expanding_an_initiative_loads_a_limited_list_with_a_link_to_all(
+    as_role, branch, team, leader
+):
+    client, _ = as_role("leader")
+    for n in range(dashboards.INITIATIVE_WORK_LIMIT):
+        WorkPackageFactory(team=team, initiative=branch.initiative, title=f"Extra {n}")
+    url = reverse("okrs:strategy_map_initiative", args=[branch.initiative.pk])
+    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count('class="smap-work__item"') == dashboards.INITIATIVE_WORK_LIMIT
+    total = dashboards.INITIATIVE_WORK_LIMIT + 4
+    assert f"Show all {total} on the initiative" in html
+    assert reverse("planning:initiative_detail", args=[branch.initiative.pk]) in html
+
+
+def test_another_organizations_initiative_is_a_404(as_role, other_org):
+    client, _ = as_role("leader")
+    foreign = InitiativeFactory(
+        strategic_objective=StrategicObjectiveFactory(organization=other_org)
+    )
+    url = reverse("okrs:strategy_map_initiative", args=[foreign.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_empty_states_name_the_next_action(as_role):
+    client, _ = as_role("leader")
+    html = client.get(reverse("okrs:strategy_map")).content.decode()
+    assert "No OKR cycle yet" in html
+    assert "Go to OKRs" in html
+    html = client.get(reverse("okrs:okr_trends")).content.decode()
+    assert "No OKR cycle yet" in html
+
+
+# --- OKR trends ---------------------------------------------------------------------------------
+
+
+def test_trend_samples_weekly_and_ends_on_the_boards_figures(leader, cycle, branch):
+    result = dashboards.okr_trends(membership=leader, cycle=cycle)
+    assert result.sample_days[0] == cycle.start_date
+    assert result.sample_days[-1] == timezone.localdate()
+    trend = next(t for t in result.objectives if t.id == str(branch.objective.pk))
+    # The first check-in (20, on day 4) shows from the second week; before it, the start.
+    assert trend.points[0].progress == pytest.approx(0.0)
+    assert trend.points[0].confidence is None
+    assert trend.points[1].progress == pytest.approx(0.2)
+    assert trend.points[1].confidence == pytest.approx(6)
+    board = {o.pk: o for o in selectors.objective_list(membership=leader, cycle=cycle)}
+    assert trend.latest.progress == pytest.approx(board[branch.objective.pk].progress)
+    assert trend.latest.confidence == pytest.approx(board[branch.objective.pk].confidence)
+
+
+def test_stale_check_ins_are_those_silent_beyond_the_cadence(leader, cycle, branch, team):
+    result = dashboards.okr_trends(membership=leader, cycle=cycle)
+    assert [s.id for s in result.stale] == [str(branch.team_kr.pk)]
+    assert result.stale[0].days_since == 20
+    # A key result never checked in since it was set three weeks ago is stale too.
+    old = KeyResultFactory(objective=branch.objective, title="Never checked")
+    type(old).objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=21)
+    )
+    titles = [s.title for s in dashboards.stale_key_results(membership=leader, cycle=cycle)]
+    assert titles == ["Never checked", branch.team_kr.title]
+    assert dashboards.stale_key_results(membership=leader, cycle=cycle, team=team)[0].id == str(
+        branch.team_kr.pk
+    )
+
+
+def test_trends_page_and_api_show_the_selectors_numbers(as_role, cycle, branch):
+    client, leader = as_role("leader")
+    result = dashboards.okr_trends(membership=leader, cycle=cycle)
+    html = client.get(reverse("okrs:okr_trends")).content.decode()
+    trend = next(t for t in result.objectives if t.id == str(branch.objective.pk))
+    section = html[html.index(f'id="trend-{trend.id}"') :]
+    assert _figures(section)["progress"] == f"{round(trend.latest.progress * 100)} %"
+    assert _figures(section)["confidence"] == f"{trend.latest.confidence:.1f}/10"
+    assert _figures(html)["stale-days"] == "20"
+    assert "<svg" in html
+    assert "<caption>" in html
+    body = client.get("/api/v1/dashboards/okr-trends/").json()
+    api_trend = next(t for t in body["objectives"] if t["id"] == trend.id)
+    assert api_trend["points"][-1]["progress"] == pytest.approx(trend.latest.progress)
+    assert [s["id"] for s in body["stale"]] == [s.id for s in result.stale]
+
+
+def test_trend_chart_has_a_text_equivalent():
+    points = [
+        dashboards.TrendPoint(datetime.date(2026, 1, 1), 0.0, None),
+        dashboards.TrendPoint(datetime.date(2026, 1, 8), 0.25, 6.5),
+    ]
+    chart = charts.trend_chart(
+        title="Renewals",
+        cycle_start=datetime.date(2026, 1, 1),
+        cycle_end=datetime.date(2026, 3, 31),
+        points=points,
+        today=datetime.date(2026, 1, 9),
+    )
+    assert [(r.when, r.value, r.extra) for r in chart.rows] == [
+        ("1 Jan 2026", "0 %", "—"),
+        ("8 Jan 2026", "25 %", "6.5/10"),
+    ]
+    assert "progress stood at 25 %" in chart.summary
+    assert len(chart.progress_points) == 2
+    assert len(chart.confidence_points) == 1
+
+
+# --- query counts: the same for a small and a much larger organization -------------------------
+
+PAGES = {
+    "strategy_map": lambda b: reverse("okrs:strategy_map"),
+    "okr_trends": lambda b: reverse("okrs:okr_trends"),
+    "initiative_work": lambda b: reverse("okrs:strategy_map_initiative", args=[b.initiative.pk]),
+    "api_strategy_map": lambda b: "/api/v1/dashboards/strategy-map/",
+    "api_okr_trends": lambda b: "/api/v1/dashboards/okr-trends/",
+}
+EXPECTED_QUERIES = {
+    "strategy_map": 13,
+    "okr_trends": 11,
+    "initiative_work": 7,
+    "api_strategy_map": 10,
+    "api_okr_trends": 8,
+}
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+@pytest.mark.parametrize("name", PAGES)
+def test_query_count_does_not_grow_with_the_organization(
+    django_assert_num_queries, as_role, org, cycle, team, other_team, name, rows
+):
+    client, leader = as_role("leader")
+    branches = build(org, cycle=cycle, team=team, other_team=other_team, owner=leader, rows=rows)
+    url = PAGES[name](branches[-1])
+    with django_assert_num_queries(EXPECTED_QUERIES[name]):
+        response = client.get(url, {"team": str(team.pk)})
+    assert response.status_code == 200

@@ -1,0 +1,189 @@
+"""This week's attention list and the landing page per role: the numbers (one selector), the
+page and API that show them, and query counts that do not grow with the organization."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from okrs.models import Objective
+from okrs.tests.factories import CheckInFactory, CycleFactory, KeyResultFactory, ObjectiveFactory
+from planning.tests.factories import InitiativeFactory, WorkPackageFactory
+from reviews import dashboards
+from reviews.tests.factories import CadenceFactory, ReviewSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_role(request, client_for):
+    def sign_in(role: str):
+        membership = request.getfixturevalue(role)
+        return client_for(membership), membership
+
+    return sign_in
+
+
+def build(org, *, team, other_team, owner, rows=1):
+    """Per row: an off-track key result of ``team`` (10 %, confidence 3) and an on-track one of
+    the organization, an overdue work package of ``team`` with its success check past and no
+    decision, an intention of ``other_team`` created ten days ago, a fresh intention, and a
+    review two days ahead."""
+    now = timezone.now()
+    today = timezone.localdate()
+    cycle = CycleFactory(organization=org)
+    for i in range(rows):
+        objective = ObjectiveFactory(cycle=cycle)
+        team_objective = ObjectiveFactory(
+            cycle=cycle, level=Objective.Level.TEAM, team=team, parent=objective
+        )
+        CheckInFactory(
+            key_result=KeyResultFactory(objective=team_objective, title=f"Team KR {i}"),
+            value=Decimal(10),
+            confidence=3,
+        )
+        CheckInFactory(
+            key_result=KeyResultFactory(objective=objective, owner=owner.user),
+            value=Decimal(60),
+            confidence=8,
+        )
+        initiative = InitiativeFactory(strategic_objective=objective.strategic_objective)
+        WorkPackageFactory(
+            team=team,
+            initiative=initiative,
+            ready=True,
+            owner=owner.user,
+            status="in_progress",
+            title=f"Late {i}",
+            due_date=today - datetime.timedelta(days=3),
+            success_review_date=today - datetime.timedelta(days=1),
+        )
+        old = WorkPackageFactory(team=other_team, title=f"Old idea {i}")
+        type(old).objects.filter(pk=old.pk).update(created_at=now - datetime.timedelta(days=10))
+        WorkPackageFactory(team=other_team, title=f"New idea {i}")
+        cadence = CadenceFactory(organization=org, team=team if i % 2 else None)
+        ReviewSessionFactory(cadence=cadence, scheduled_at=now + datetime.timedelta(days=2))
+
+
+@pytest.fixture
+def data(org, team, other_team, leader):
+    build(org, team=team, other_team=other_team, owner=leader)
+
+
+def totals(result: dashboards.Attention) -> dict[str, int]:
+    return {s.key: s.total for s in result.sections}
+
+
+def test_attention_list_gathers_what_needs_a_look_this_week(leader, data):
+    result = dashboards.attention(membership=leader)
+    assert totals(result) == {"key_results": 1, "overdue": 1, "checks_due": 1, "intentions": 1}
+    assert result.total == 4
+    kr = result.section("key_results").items[0]
+    assert (kr.title, kr.flag) == ("Team KR 0", "Off track")
+    assert result.section("intentions").items[0].title == "Old idea 0"
+    assert [r.title for r in result.upcoming] == [result.upcoming[0].title]
+
+
+def test_attention_list_for_one_team(leader, data, team, other_team):
+    mine = dashboards.attention(membership=leader, team=team)
+    assert totals(mine) == {"key_results": 1, "overdue": 1, "checks_due": 1, "intentions": 0}
+    theirs = dashboards.attention(membership=leader, team=other_team)
+    assert totals(theirs) == {"key_results": 0, "overdue": 0, "checks_due": 0, "intentions": 1}
+    # A review of the whole organization concerns every team.
+    assert len(theirs.upcoming) == 1
+
+
+def test_a_decision_takes_work_off_the_list(leader, data):
+    from planning.models import WorkPackage
+
+    WorkPackage.objects.filter(title="Late 0").update(decision="continue", decision_reason="Fine")
+    assert totals(dashboards.attention(membership=leader))["checks_due"] == 0
+
+
+# --- landing pages ------------------------------------------------------------------------------
+
+
+def test_leaders_land_on_the_strategy_map_with_the_attention_list(as_role, data):
+    client, leader = as_role("leader")
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "attention list" in html
+    assert 'class="smap-so' in html  # the strategy map's tree
+    result = dashboards.attention(membership=leader)
+    figures = dict(re.findall(r'data-figure="([^"]+)">([^<]+)<', html))
+    assert figures["attention-total"] == str(result.total)
+    for key, total in totals(result).items():
+        assert figures[key] == str(total)
+    assert figures["upcoming"] == str(len(result.upcoming))
+
+
+def test_viewers_land_on_the_strategy_map_too(as_role, data):
+    client, _ = as_role("viewer")
+    assert 'class="smap-so' in client.get(reverse("home")).content.decode()
+
+
+def test_team_leads_land_on_their_team(as_role, data, team):
+    client, lead = as_role("team_lead")
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"<h1>{team.name}</h1>" in html
+    landing = dashboards.team_landing(membership=lead, team=team)
+    figures = dict(re.findall(r'data-figure="([^"]+)">([^<]+)<', html))
+    assert figures["overdue"] == str(landing.work.overdue) == "1"
+    assert figures["attention-total"] == str(landing.attention.total)
+    assert "Late 0" in html  # top of the backlog
+
+
+def test_members_land_on_their_work(as_role):
+    client, _ = as_role("member")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse("planning:my_work")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("core:login"))
+
+
+def test_api_returns_the_selectors_numbers(as_role, data, team):
+    client, leader = as_role("leader")
+    body = client.get("/api/v1/dashboards/attention/", {"team": str(team.pk)}).json()
+    result = dashboards.attention(membership=leader, team=team)
+    assert body["team"] == str(team.pk)
+    assert body["total"] == result.total
+    assert {s["key"]: s["total"] for s in body["sections"]} == totals(result)
+    assert body["sections"][0]["items"][0]["title"] == "Team KR 0"
+
+
+def test_api_bad_team_is_a_400_naming_the_field(as_role):
+    client, _ = as_role("leader")
+    response = client.get("/api/v1/dashboards/attention/", {"team": "nope"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"team": ["No such team in this organization."]}
+
+
+# --- query counts: the same for a small and a much larger organization -------------------------
+
+EXPECTED_QUERIES = {"leader": 15, "team_lead": 16, "api": 9}
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+@pytest.mark.parametrize("who", EXPECTED_QUERIES)
+def test_query_count_does_not_grow_with_the_organization(
+    django_assert_num_queries, as_role, org, team, other_team, leader, who, rows
+):
+    build(org, team=team, other_team=other_team, owner=leader, rows=rows)
+    client, _ = as_role("leader" if who == "api" else who)
+    url = "/api/v1/dashboards/attention/" if who == "api" else reverse("home")
+    with django_assert_num_queries(EXPECTED_QUERIES[who]):
+        response = client.get(url)
+    assert response.status_code == 200
