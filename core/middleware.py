@@ -32,3 +32,20 @@ class CurrentOrganizationMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class AuditContextMiddleware:
+    """Every write during a request is recorded in the audit history with its door and actor.
+
+    Pages are door `page`; the API layer refines its requests after DRF authentication (door
+    `api` or `bulk`, the token used). See ``core/audit.py``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core import audit
+
+        with audit.page_context(request):
+            return self.get_response(request)

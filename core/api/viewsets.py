@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from core.api.conditional import etag_for, not_modified, precondition_failed
 from core.api.idempotency import idempotent
 from core.api.schema import ServiceAutoSchema
+from core.audit import mark_api_request
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
@@ -43,7 +44,15 @@ class ServiceViewSet(viewsets.GenericViewSet):
     def perform_destroy(self, membership, obj) -> None:
         raise MethodNotAllowed("DELETE")
 
+    # Actions that are the bulk door in the audit history (the rest are the API door).
+    bulk_actions: ClassVar[frozenset[str]] = frozenset({"bulk"})
+
     # --- plumbing ---
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Authenticated now: the audit history records who called, with which token.
+        mark_api_request(request, bulk=self.action in self.bulk_actions)
+
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update") and self.input_serializer_class:
             return self.input_serializer_class

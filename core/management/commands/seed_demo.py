@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.audit import audited_command
 from core.demo import DEMO_ORGS, DEMO_PASSWORD, LOGINS
 from core.models import Organization
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             help="Do nothing when the demo organizations exist already (keeps changes made to them).",
         )
 
+    @audited_command("seed_demo")
     def handle(self, *args, force=False, if_missing=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
