@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck bench clean-var
+.PHONY: run test lint typecheck bench load clean-var
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/api_sync.py
+	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/reminder_sweep.py
+
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
 
 clean-var:
 	-$(BIN)/python -c "from config import embedded; embedded.stop_postgres(); embedded.stop_redis()"

@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ["THROUGHLINE_TEST_DB"] = os.environ.get("THROUGHLINE_BENCH_DB", "throughline_bench")
 
@@ -42,6 +43,7 @@ import psycopg  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from results import write_section  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 BATCH = 1000
@@ -292,7 +294,7 @@ def report(rows: list[tuple[str, float, float]], runs: dict[str, int], info: dic
     table = "\n".join(lines)
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     described = "\n".join(f"- {k}: {v}" for k, v in info.items())
-    return f"""# Sync benchmark (`make bench`)
+    return f"""## Sync benchmark (`benchmarks/api_sync.py`)
 
 `benchmarks/api_sync.py`, run {today}. Items per second, the median of {runs["upsert"]} runs for
 the upserts and {runs["drain"]} for the drain; "service ÷ SQL" is the service's throughput as a
@@ -390,10 +392,8 @@ def main() -> None:
     log("")
     log(text)
     if not args.no_write:
-        RESULTS.write_text(text, encoding="utf-8")
-        log(
-            f"written to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
-        )
+        write_section("sync", text)
+        log("written to benchmarks/RESULTS.md")
     log(f"took {time.perf_counter() - started:.0f} s")
 
 

@@ -7,8 +7,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import connection, models
+from django.utils import timezone
 
+from core import bulk
 from core.models import Membership, Organization, Role, Team, User
 
 BATCH = 5000
@@ -28,6 +30,25 @@ class ScaleContext:
 
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+
+def insert(objs: list, *, batch: int = BATCH) -> None:
+    """Insert synthetic rows in batches, one statement each, keeping the times they were given
+    (``bulk_create`` would stamp ``auto_now`` fields with now); unset ones get now."""
+    if not objs:
+        return
+    now = timezone.now()
+    stamped = [
+        f.attname
+        for f in type(objs[0])._meta.concrete_fields
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+    ]
+    for obj in objs:
+        for attname in stamped:
+            if getattr(obj, attname) is None:
+                setattr(obj, attname, now)
+    for start in range(0, len(objs), batch):
+        bulk.insert(objs[start : start + batch], pre_save=False)
 
 
 def clear(slug: str) -> None:

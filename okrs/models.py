@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.audit import tracked
 from core.models import Organization, Team
 from planning.models import StrategicObjective, WorkPackage
 
@@ -64,6 +65,7 @@ class Cycle(models.Model):
         return self.status == self.Status.CLOSED
 
 
+@tracked()
 class Objective(models.Model):
     """An outcome for one cycle, set for the whole organization or for one team.
 
@@ -139,6 +141,7 @@ class Objective(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "cycle", "level"]),
+            models.Index(fields=["organization", "created_at", "id"]),  # the API's cursor order
             models.Index(fields=["organization", "strategic_objective"]),
             models.Index(fields=["organization", "updated_at"]),
         ]
@@ -225,6 +228,7 @@ class OutcomeMeasureValue(models.Model):
         return f"{self.measure}: {self.value} on {self.observed_on}"
 
 
+@tracked()
 class KeyResult(models.Model):
     """A measurable result that shows the objective is reached. Its current value is the value of
     its latest check-in (the start value until the first one)."""
@@ -297,6 +301,7 @@ class KeyResult(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "objective"]),
+            models.Index(fields=["organization", "created_at", "id"]),  # the API's cursor order
             models.Index(fields=["organization", "owner"]),
             models.Index(fields=["organization", "updated_at"]),
         ]
@@ -309,6 +314,7 @@ class KeyResult(models.Model):
         return self.metric_kind not in (self.Kind.BOOLEAN, self.Kind.MILESTONE)
 
 
+@tracked()
 class CheckIn(models.Model):
     """A weekly word from a key result's owner: where the number is, and how sure they are."""
 

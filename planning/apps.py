@@ -10,7 +10,7 @@ class PlanningConfig(AppConfig):
         from planning.api.serializers import (
             InitiativeSerializer,
             StrategicObjectiveSerializer,
-            WorkPackageSerializer,
+            work_package_to_wire,
         )
         from planning.models import Initiative, StrategicObjective, WorkPackage
 
@@ -20,4 +20,4 @@ class PlanningConfig(AppConfig):
             lambda o: StrategicObjectiveSerializer(o).data,
         )
         changelog.register(Initiative, "initiative", lambda o: InitiativeSerializer(o).data)
-        changelog.register(WorkPackage, "work_package", lambda o: WorkPackageSerializer(o).data)
+        changelog.register(WorkPackage, "work_package", work_package_to_wire)  # type: ignore[arg-type]

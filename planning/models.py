@@ -9,9 +9,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.audit import tracked
 from core.models import Organization, Team
 
 
+@tracked()
 class StrategicObjective(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -67,6 +69,7 @@ class StrategicObjective(models.Model):
         return self.statement
 
 
+@tracked()
 class Initiative(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -118,6 +121,7 @@ class Initiative(models.Model):
         return self.title
 
 
+@tracked()
 class WorkPackage(models.Model):
     """A tactic: an owner, a near-term timeline, defined outputs and a success check.
 
@@ -249,6 +253,9 @@ class WorkPackage(models.Model):
             models.Index(fields=["organization", "initiative"]),
             models.Index(fields=["organization", "updated_at"]),
             models.Index(fields=["organization", "due_date"]),
+            # The API's cursor order (CursorPage: created_at, id): a page is an index range.
+            models.Index(fields=["organization", "created_at", "id"]),
+            models.Index(fields=["organization", "source", "external_id"]),
         ]
 
     def __str__(self) -> str:

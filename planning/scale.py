@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import Role
-from core.scale import BATCH, ScaleContext
+from core.scale import BATCH, ScaleContext, insert
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
 S = WorkPackage.Status
@@ -119,7 +119,7 @@ def seed(context: ScaleContext) -> None:
                 updated_at=created,
             )
         )
-    WorkPackage.objects.bulk_create(packages, batch_size=BATCH)
+    insert(packages)  # keeps created_at/updated_at (bulk_create would stamp them with now)
     context.objects.update(
         strategic_objectives=objectives, initiatives=initiatives, work_packages=packages
     )

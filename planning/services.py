@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import changelog
+from core import bulk, changelog
 from core.errors import (
     DomainValidationError,
     NotPermittedError,
@@ -262,6 +262,10 @@ WORK_PACKAGE_FIELDS = (
     "external_id",
 )
 WORK_PACKAGE_CLEAN_EXCLUDE = ["organization", "team", "initiative", "owner"]
+_CLEANED_FIELDS = [
+    f.name for f in WorkPackage._meta.concrete_fields if f.name not in WORK_PACKAGE_CLEAN_EXCLUDE
+]
+_STATUS_VALUES = frozenset(Status.values)  # the enum's .values builds a new list on each call
 
 
 class ActiveMembers:
@@ -413,7 +417,7 @@ def _apply_work_package_changes(
             )
     else:
         new_status = requested or work_package.status
-        if new_status not in Status.values:
+        if new_status not in _STATUS_VALUES:
             raise DomainValidationError({"status": "Choose one of the statuses."})
         _check_transition(work_package.status, new_status, reopen_reason)
     if new_status not in (Status.INTENTION, Status.STOPPED) and not work_package.is_ready:
@@ -426,10 +430,12 @@ def _apply_work_package_changes(
             work_package.reopen_reason = reopen_reason.strip()
             changed.append("reopen_reason")
     if changed:
-        # Field-level checks only (lengths, choices): the database holds the constraints.
-        work_package.full_clean(
-            exclude=WORK_PACKAGE_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False
-        )
+        # Field-level checks only (lengths, choices): the database holds the constraints. An
+        # update checks the fields it changes (the others passed when they were written).
+        exclude = WORK_PACKAGE_CLEAN_EXCLUDE
+        if not creating:
+            exclude = [*exclude, *(f for f in _CLEANED_FIELDS if f not in changed)]
+        work_package.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     return sorted(set(changed))
 
 
@@ -657,12 +663,7 @@ def work_package_bulk_upsert(
         snapshot = (
             None
             if creating
-            else WorkPackage(
-                **{
-                    f.attname: getattr(work_package, f.attname)
-                    for f in WorkPackage._meta.concrete_fields
-                }
-            )
+            else {f.attname: getattr(work_package, f.attname) for f in _CONCRETE_FIELDS}
         )
         try:
             changed = _apply_work_package_changes(
@@ -699,7 +700,7 @@ def work_package_bulk_upsert(
     if to_create:
         try:
             with transaction.atomic():
-                WorkPackage.objects.bulk_create(to_create)
+                bulk.insert(to_create)
         except IntegrityError:
             if not _retry:
                 raise
@@ -707,16 +708,17 @@ def work_package_bulk_upsert(
             # and those items become updates.
             return work_package_bulk_upsert(actor=actor, items=items, _retry=False)
     if to_update:
-        WorkPackage.objects.bulk_update(
-            to_update, [*sorted(update_fields), "version", "updated_at"]
-        )
+        bulk.update(to_update, [*sorted(update_fields), "version", "updated_at"])
     changelog.record_many([(wp, CREATED) for wp in to_create] + [(wp, UPDATED) for wp in to_update])
     return results
 
 
-def _restore(work_package: WorkPackage, snapshot: WorkPackage | None) -> None:
+_CONCRETE_FIELDS = WorkPackage._meta.concrete_fields
+
+
+def _restore(work_package: WorkPackage, snapshot: dict[str, Any] | None) -> None:
     """Undo in-memory changes of a refused item (nothing was written for it)."""
     if snapshot is None:
         return
-    for f in WorkPackage._meta.concrete_fields:
-        setattr(work_package, f.attname, getattr(snapshot, f.attname))
+    for attname, value in snapshot.items():
+        setattr(work_package, attname, value)
