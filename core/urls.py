@@ -13,6 +13,24 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="core/password_change_done.html"),
         name="password_change_done",
     ),
+    # Forgotten password: Django's views with our templates; the link works once, for
+    # PASSWORD_RESET_TIMEOUT seconds.
+    path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("organization/switch/", views.switch_organization, name="switch_organization"),
     path("settings/organization/", views.organization_settings, name="organization_settings"),
     path("settings/teams/", views.team_list, name="team_list"),

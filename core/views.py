@@ -1,5 +1,7 @@
 """Pages for signing in, switching organization, and an admin's organization settings."""
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -7,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import selectors, services
@@ -18,6 +21,7 @@ from core.forms import (
     InviteForm,
     MembershipForm,
     OrganizationForm,
+    PasswordResetRequestForm,
     SignInForm,
     TeamForm,
     bound_data,
@@ -30,6 +34,78 @@ class SignInView(auth_views.LoginView):
     template_name = "core/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+def client_ip(request) -> str | None:
+    """The client's address for the sign-in lockout: the peer's, or the one the proxies saw.
+
+    Behind THROUGHLINE_PROXY_COUNT reverse proxies, each appends the address it saw to
+    X-Forwarded-For; the client's is the one the outermost of ours appended. Anything to the left
+    of it was written by the client and is not trusted.
+    """
+    proxies = settings.THROUGHLINE_PROXY_COUNT
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+def sign_in_username(request, credentials=None) -> str:
+    """The e-mail address a sign-in is counted under: trimmed and lower-cased, as stored."""
+    if credentials and credentials.get("username"):
+        raw = credentials["username"]
+    else:
+        raw = request.POST.get("username", "")
+    return str(raw).strip().lower()
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers while an e-mail address is locked out from this address (429)."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    retry_at = timezone.now() + cool_off
+    email = (credentials or {}).get("username") or request.POST.get("username", "")
+    response = render(
+        request,
+        "core/login_locked.html",
+        {
+            "email": email,
+            "retry_at": retry_at,
+            "minutes": max(1, round(cool_off.total_seconds() / 60)),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for an e-mail address and answers the same whether or not a person has it."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+    form_class = PasswordResetRequestForm
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        hours = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))
+        timeout = f"{hours} hour{'s' if hours != 1 else ''}"
+        self.extra_context = {"timeout_hours": timeout}
+        self.extra_email_context = {"timeout_hours": timeout}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("core:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever can read the mailbox is the person: lift a sign-in lockout on the address.
+        axes_reset(username=form.user.email)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything configurable comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,6 +31,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # Audit history: row triggers record every write of the tracked models (core/audit.py).
+    "pgtrigger",
+    "pghistory",
+    "axes",  # sign-in lockout after repeated failures (see "Sign-in and sessions" below)
+    "csp",  # Content-Security-Policy header (see CONTENT_SECURITY_POLICY below)
     "core",
     "planning",
     "okrs",
@@ -39,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.CurrentOrganizationMiddleware",
+    "core.middleware.AuditContextMiddleware",  # after the one above: it names the organization
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 FORM_RENDERER = "core.forms.FormRenderer"
@@ -93,6 +103,9 @@ def service_settings(*, database_url: str, redis_url: str) -> dict:
         CONN_MAX_AGE=env.int("DJANGO_CONN_MAX_AGE", default=60),
         CONN_HEALTH_CHECKS=True,
     )
+    # A database that does not answer fails the request in seconds (a 503, core/outage.py)
+    # instead of holding it until the client gives up.
+    database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return {
         "DATABASES": {"default": database},
         "REDIS_URL": redis_url,
@@ -104,6 +117,9 @@ def service_settings(*, database_url: str, redis_url: str) -> dict:
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": _cache_location(redis_url),
                 "KEY_PREFIX": env("THROUGHLINE_CACHE_PREFIX", default="throughline"),
+                # Redis away: throttling gives up within a second and lets requests through
+                # (core/api/throttling.py) rather than hanging them.
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             }
         },
     }
@@ -119,6 +135,57 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# --- Sign-in and sessions (SECURITY.md) ----------------------------------------------------
+# django-axes checks every sign-in first: after AXES_FAILURE_LIMIT failures for one e-mail
+# address from one IP address, that pair is locked out for AXES_COOLOFF_TIME (each further try
+# during the lock restarts it). An admin unlocks with `manage.py axes_reset_username EMAIL` (or
+# axes_reset_ip / axes_reset_ip_username / axes_reset). API tokens do not sign in and are
+# not counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("THROUGHLINE_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("THROUGHLINE_SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's e-mail field keeps Django's name
+AXES_USERNAME_CALLABLE = "core.views.sign_in_username"  # Ada@… and ada@… are one address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.views.sign_in_locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.views.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, use the peer).
+THROUGHLINE_PROXY_COUNT = env.int("THROUGHLINE_PROXY_COUNT", default=0)
+
+# A password-reset link works once and for this long.
+PASSWORD_RESET_TIMEOUT = env.int("THROUGHLINE_PASSWORD_RESET_SECONDS", default=60 * 60 * 2)
+
+# Sessions: a new key at every sign-in (Django's login() rotates it), cookies out of reach of
+# scripts, not sent on cross-site sub-requests. Production adds Secure (see production.py).
+SESSION_COOKIE_AGE = env.int("THROUGHLINE_SESSION_SECONDS", default=60 * 60 * 24 * 7)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token in a hidden field; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Content Security Policy (django-csp) -------------------------------------------------
+# Scripts and styles only from our own origin: no inline <script>, no on*= handlers, no style=
+# attributes, no eval. tests/browser/test_csp.py opens the pages and fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
