@@ -805,7 +805,9 @@ def objective_history(request, objective_id):
 def key_result_history(request, key_result_id):
     """A key result's history, its check-ins' included."""
     objective_id = (
-        KeyResult.objects.filter(organization_id=request.membership.organization_id, pk=key_result_id)
+        KeyResult.objects.filter(
+            organization_id=request.membership.organization_id, pk=key_result_id
+        )
         .values_list("objective_id", flat=True)
         .first()
     )

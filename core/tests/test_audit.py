@@ -111,7 +111,7 @@ def test_a_rolled_back_write_leaves_no_history(leader, team):
 def test_a_failed_service_write_leaves_no_history(leader, team):
     wp = WorkPackageFactory(organization=leader.organization, team=team)
     before = len(events(WorkPackage))
-    with pytest.raises(ValidationError, match="due date"):
+    with pytest.raises(ValidationError):  # no route from intention to done
         planning_services.work_package_update(
             actor=leader, work_package=wp, status="done", title="Not saved"
         )

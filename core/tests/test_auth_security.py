@@ -289,7 +289,12 @@ def run_manage(*args, env):
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**os.environ, **env},
+        # Not the test process's DJANGO_ALLOW_ASYNC_UNSAFE (pytest-playwright sets it; a
+        # deployment must not, and check --deploy says so).
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,

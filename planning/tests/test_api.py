@@ -1340,7 +1340,7 @@ BAD_WORK_VALUES = [
     ("team", {"id": "x"}),
     ("team", None),
     ("owner", "not-a-uuid"),
-    ("owner", str(uuid.uuid4())),
+    ("owner", "8f14e45f-ceea-467a-9575-2f0c1d3a1b11"),
     ("initiative", "123"),
     ("initiative", [1]),
     ("start_date", "2026-13-01"),
@@ -1421,7 +1421,7 @@ def test_bad_objective_input_is_a_400_naming_the_field(api, leader, field, value
         ("title", "x" * 201),
         ("teams", "not a list"),
         ("teams", ["not-a-uuid"]),
-        ("teams", [str(uuid.uuid4())]),
+        ("teams", ["8f14e45f-ceea-467a-9575-2f0c1d3a1b12"]),
         ("start_date", "1st of May"),
         ("end_date", "2020-01-01"),  # before the start
         ("status", "paused"),

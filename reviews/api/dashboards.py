@@ -8,6 +8,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from okrs import dashboards as okr_dashboards
+from okrs.api.dashboards import filter_ids
 from reviews import dashboards
 
 
@@ -64,7 +65,7 @@ class AttentionSerializer(serializers.Serializer):
 @api_view(["GET"])
 def attention(request):
     team = okr_dashboards.dashboard_filters(
-        membership=request.membership, team_id=request.query_params.get("team", "")
+        membership=request.membership, **filter_ids(request, "team")
     ).team
     data = dashboards.attention(membership=request.membership, team=team)
     return Response(AttentionSerializer(data).data)

@@ -17,7 +17,7 @@ def test_team_lead_plans_a_sprint_past_capacity_with_a_reason(demo, sign_in, liv
     page = sign_in("lead@acme.example")
 
     # The backlog: Growth's open work, ranked, with categories and strategic links.
-    page.get_by_role("link", name="Backlog", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Backlog").click()
     expect(page.get_by_role("heading", name="Backlog · Growth")).to_be_visible()
     rows = page.locator("tr.backlog__row")
     expect(rows.first).to_contain_text("German onboarding checklist in the app")

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_team_lead_makes_an_intention_ready_and_finds_it_in_my_work(demo, sign_in, live_server):
     page = sign_in("lead@acme.example")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My work").click()
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
     page.get_by_role("link", name="Work packages").click()
