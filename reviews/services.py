@@ -11,12 +11,15 @@ Reminders, the road of one:
    retried task) is left alone. The in-app notifications of the claimed rows are written in the
    same transaction, so they exist exactly once.
 3. After commit, the claimed rows that are wanted by e-mail are queued in batches
-   (tasks.send_reminder_emails, ids only).
-4. The task (``reminder_emails_send``) moves each row from pending to sending and commits that
-   *before* talking to the mail server. A row that is not pending is skipped, so a redelivered
-   or duplicated task sends nothing twice; a worker killed mid-send leaves its rows in
-   "sending", never sent again (at most once). A mail server error puts the row back to pending
-   and the task retries it with backoff and jitter; after the last retry it is "failed".
+   (tasks.send_reminder_emails, ids only). A broker that is away fails nothing: the rows stay
+   pending, marked "not queued", and the requeue task queues them once it is back.
+4. The task (``reminder_emails_send``) takes the rows one at a time: it moves the row from
+   pending to sending and commits that *before* its message goes to the mail server, then marks
+   it sent. A row that is not pending is skipped, so a redelivered or duplicated task sends
+   nothing twice; a worker killed mid-batch leaves the one row in flight "sending", never sent
+   again (at most once), and the rest pending for the re-run. A mail server error puts the row
+   back to pending and the task retries it with backoff and jitter; after the last retry it is
+   "failed".
 """
 
 from __future__ import annotations
@@ -864,12 +867,23 @@ def _insert_claims(rows: list[tuple], *, now: datetime) -> list[tuple[uuid.UUID,
 
 
 def _queue_emails(batches: list[list[str]]) -> None:
-    """Publish the e-mail tasks, one message per batch, over one broker connection."""
+    """Publish the e-mail tasks, one message per batch, over one broker connection.
+
+    Runs after commit, so a broker that is away must not fail what committed: the batches that
+    could not be published are marked "not queued" and stay pending, and the requeue task (beat,
+    every minute) queues them again once the broker is back."""
     from reviews.tasks import send_reminder_emails
 
-    with send_reminder_emails.app.producer_or_acquire() as producer:
-        for batch in batches:
-            send_reminder_emails.apply_async(args=[batch], producer=producer)
+    published = 0
+    try:
+        with send_reminder_emails.app.producer_or_acquire() as producer:
+            for batch in batches:
+                send_reminder_emails.apply_async(args=[batch], producer=producer)
+                published += 1
+    except Exception as exc:  # the broker is away (kombu.exceptions.OperationalError), or worse
+        lost = [pk for batch in batches[published:] for pk in batch]
+        logger.warning("Reminder e-mails: could not queue %d: %s", len(lost), exc)
+        reminder_emails_mark_not_queued(reminder_ids=lost, error=exc)
 
 
 def reminders_claim(*, kind: str, candidates: Sequence[Candidate], now: datetime) -> SweepResult:
@@ -1209,66 +1223,83 @@ def _message(row: SentReminder, connection_) -> mail.EmailMessage:
     )
 
 
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def reminder_emails_send(
     *, reminder_ids: Sequence[str], final_attempt: bool = False, now: datetime | None = None
 ) -> EmailOutcome:
-    """Send the e-mails of some claimed reminders. Safe to run twice, or at once in two workers."""
+    """Send the e-mails of some claimed reminders, one at a time. Safe to run twice, or at once in
+    two workers.
+
+    Each row moves from pending to sending (committed) just before its message goes out, and to
+    sent just after. A worker killed mid-batch so leaves at most the message in flight "sending"
+    (it may have gone out: it is never sent again) and the rest of the batch pending, sent by the
+    task's re-run (acks late) or the requeue. A message that fails goes back to pending for the
+    task's retry, or is "failed" on the last attempt.
+    """
     now = now or timezone.now()
     outcome = EmailOutcome()
-    with transaction.atomic():
-        rows = list(
-            SentReminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(pk__in=list(reminder_ids), email_state=EmailState.PENDING)
-        )
-        inactive = [r.pk for r in rows if not r.recipient.is_active]
-        rows = [r for r in rows if r.recipient.is_active]
-        if inactive:
-            SentReminder.objects.filter(pk__in=inactive).update(email_state=EmailState.SKIPPED)
-            outcome.skipped = len(inactive)
-        if not rows:
-            return outcome
-        # Committed before the first byte goes to the mail server: from here on a crash leaves
-        # these rows "sending", and nothing sends them again.
-        SentReminder.objects.filter(pk__in=[r.pk for r in rows]).update(
-            email_state=EmailState.SENDING,
-            email_attempts=F("email_attempts") + 1,
-            email_claimed_at=now,
-        )
-    sent: list[uuid.UUID] = []
+    rows = list(
+        SentReminder.objects.select_related("recipient")
+        .filter(pk__in=list(reminder_ids), email_state=EmailState.PENDING)
+        .order_by("created_at", "pk")
+    )
+    inactive = [r.pk for r in rows if not r.recipient.is_active]
+    if inactive:
+        outcome.skipped = SentReminder.objects.filter(
+            pk__in=inactive, email_state=EmailState.PENDING
+        ).update(email_state=EmailState.SKIPPED)
+    rows = [r for r in rows if r.recipient.is_active]
+    if not rows:
+        return outcome
+    after_failure = EmailState.FAILED if final_attempt else EmailState.PENDING
     failed: list[uuid.UUID] = []
-    error = ""
     smtp = mail.get_connection(fail_silently=False)
     try:
         smtp.open()
+    except Exception as exc:  # the server cannot be reached at all: one attempt for every row
+        logger.warning("Reminder e-mails: cannot reach the mail server: %s", exc)
+        failed = [r.pk for r in rows]
+        SentReminder.objects.filter(pk__in=failed, email_state=EmailState.PENDING).update(
+            email_state=after_failure,
+            email_attempts=F("email_attempts") + 1,
+            last_error=_error_text(exc),
+        )
+        rows = []
+    try:
         for row in rows:
+            # Claimed and committed before the first byte of its message goes to the server:
+            # from here on a crash leaves this row "sending", and nothing sends it again.
+            with transaction.atomic():
+                claimed = SentReminder.objects.filter(
+                    pk=row.pk, email_state=EmailState.PENDING
+                ).update(
+                    email_state=EmailState.SENDING,
+                    email_attempts=F("email_attempts") + 1,
+                    email_claimed_at=now,
+                )
+            if not claimed:
+                continue  # sent, skipped or taken by another worker since it was read
             try:
                 _message(row, smtp).send()
             except Exception as exc:  # any failure of one message: retry it later
                 logger.warning("Reminder e-mail %s failed: %s", row.pk, exc)
                 failed.append(row.pk)
-                error = f"{type(exc).__name__}: {exc}"[:300]
+                SentReminder.objects.filter(pk=row.pk).update(
+                    email_state=after_failure, last_error=_error_text(exc)
+                )
             else:
-                sent.append(row.pk)
-    except Exception as exc:  # the server could not be reached at all
-        logger.warning("Reminder e-mails: cannot reach the mail server: %s", exc)
-        error = f"{type(exc).__name__}: {exc}"[:300]
-        failed = [r.pk for r in rows if r.pk not in sent]
+                SentReminder.objects.filter(pk=row.pk).update(
+                    email_state=EmailState.SENT, email_sent_at=timezone.now()
+                )
+                outcome.sent += 1
     finally:
         try:
             smtp.close()
         except Exception:  # noqa: S110 - closing a broken connection may fail too
             pass
-    if sent:
-        SentReminder.objects.filter(pk__in=sent).update(
-            email_state=EmailState.SENT, email_sent_at=timezone.now()
-        )
-    if failed:
-        SentReminder.objects.filter(pk__in=failed).update(
-            email_state=EmailState.FAILED if final_attempt else EmailState.PENDING,
-            last_error=error,
-        )
-    outcome.sent = len(sent)
     if final_attempt:
         outcome.failed = len(failed)
     else:
@@ -1276,13 +1307,50 @@ def reminder_emails_send(
     return outcome
 
 
+# A reminder whose e-mail task could not be queued (the broker was away) carries this in
+# last_error, so the requeue takes it at its next run instead of after the usual grace.
+NOT_QUEUED = "Not queued: "
+
+
+def reminder_emails_mark_not_queued(*, reminder_ids: Sequence[str], error: BaseException) -> int:
+    """Note that the e-mail tasks of these reminders were never queued; they stay pending and the
+    next requeue queues them. Never raises: it runs where the broker just failed, after commit,
+    and a row it cannot mark is still found by the requeue, later (``lost_pending_emails``)."""
+    if not reminder_ids:
+        return 0
+    try:
+        return SentReminder.objects.filter(
+            pk__in=list(reminder_ids), email_state=EmailState.PENDING
+        ).update(last_error=(NOT_QUEUED + _error_text(error))[:300])
+    except Exception:
+        logger.exception("Reminder e-mails: could not mark %d as not queued", len(reminder_ids))
+        return 0
+
+
+def _not_queued_emails() -> list[str]:
+    return [
+        str(pk)
+        for pk in SentReminder.objects.filter(
+            email_state=EmailState.PENDING, last_error__startswith=NOT_QUEUED
+        ).values_list("pk", flat=True)[:10000]
+    ]
+
+
 def reminder_emails_requeue(
     *, now: datetime | None = None, older_than=timedelta(minutes=15)
 ) -> int:
-    """Queue again the pending e-mails whose task was lost (the broker was down at commit, say).
-    A second task for a row that is still queued sends nothing twice: the claim decides."""
+    """Queue again the pending e-mails whose task was lost: at once those whose task could not be
+    queued (the broker was away), and those pending for longer than ``older_than`` (a broker that
+    lost its messages, a crash between commit and publish). A second task for a row that is still
+    queued sends nothing twice: the claim decides."""
     now = now or timezone.now()
-    ids = selectors.lost_pending_emails(before=now - older_than)
+    not_queued = _not_queued_emails()
+    if not_queued:
+        # Queued now; if this publish fails too, _queue_emails marks them again.
+        SentReminder.objects.filter(pk__in=not_queued, email_state=EmailState.PENDING).update(
+            last_error=""
+        )
+    ids = list(dict.fromkeys(not_queued + selectors.lost_pending_emails(before=now - older_than)))
     batches = [ids[i : i + rules.EMAIL_BATCH] for i in range(0, len(ids), rules.EMAIL_BATCH)]
     if batches:
         transaction.on_commit(partial(_queue_emails, batches))

@@ -66,23 +66,31 @@ def sweep_weekly_digest() -> dict:
 def send_reminder_emails(self, reminder_ids: list[str]) -> int:
     """Send the e-mails of some claimed reminders; retry the failed ones with backoff and jitter.
 
-    Each row is moved to "sending" (committed) before its e-mail goes out, so a retried,
-    duplicated or redelivered task never sends one twice.
+    Rows are taken one at a time, each moved to "sending" (committed) just before its e-mail goes
+    out, so a retried, duplicated or redelivered task never sends one twice; a worker killed
+    mid-batch loses at most the message in flight (left "sending"), and the re-run (acks late,
+    rejected on worker loss) sends the rest of the batch.
     """
-    from reviews.services import reminder_emails_send
+    from celery.exceptions import Reject
+
+    from reviews.services import reminder_emails_mark_not_queued, reminder_emails_send
 
     final = self.request.retries >= self.max_retries
     outcome = reminder_emails_send(reminder_ids=reminder_ids, final_attempt=final)
     if outcome.retry_ids:
-        raise self.retry(
-            args=[outcome.retry_ids], countdown=rules.retry_delay(self.request.retries)
-        )
+        try:
+            self.retry(args=[outcome.retry_ids], countdown=rules.retry_delay(self.request.retries))
+        except Reject as exc:  # the retry could not be queued: the broker is away
+            reason = exc.reason if isinstance(exc.reason, BaseException) else exc
+            reminder_emails_mark_not_queued(reminder_ids=outcome.retry_ids, error=reason)
+            raise
     return outcome.sent
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
 def requeue_reminder_emails() -> int:
-    """Queue again the reminder e-mails whose message was lost (beat, every 10 minutes)."""
+    """Queue again the reminder e-mails whose message was lost or never queued (beat, every 10
+    minutes)."""
     from django.db import transaction
 
     from reviews.services import reminder_emails_requeue

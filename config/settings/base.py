@@ -268,11 +268,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=40),
         "options": _HOURLY,
     },
-    # Every 10 minutes: queue again reminder e-mails whose Celery message was lost.
+    # Every minute: queue again reminder e-mails whose Celery message was lost or could not be
+    # published (broker away), so they go out about a minute after it is back.
     "reviews-requeue-emails": {
         "task": "reviews.tasks.requeue_reminder_emails",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 # Links in reminder e-mails point here.

@@ -290,6 +290,76 @@ def test_a_worker_killed_after_sending_never_sends_again(
 
 
 @pytest.mark.django_db
+def test_a_worker_killed_mid_batch_loses_at_most_the_message_in_flight(
+    team, member, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    for n in range(3):
+        WorkPackageFactory(
+            team=team,
+            owner=member.user,
+            ready=True,
+            status="in_progress",
+            title=f"Late {n}",
+            due_date=TODAY - datetime.timedelta(days=3),
+            success_review_date=TODAY + datetime.timedelta(days=10),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_work_package_overdue(now=MORNING)
+    [batch] = queued
+    assert len(batch) == 3
+
+    class Killed(BaseException):
+        """What a SIGKILL looks like from inside: nothing after this line runs."""
+
+    real_send = mail.EmailMessage.send
+
+    def send_then_die(self, *args, **kwargs):
+        real_send(self, *args, **kwargs)
+        raise Killed
+
+    monkeypatch.setattr(mail.EmailMessage, "send", send_then_die)
+    with pytest.raises(Killed):
+        services.reminder_emails_send(reminder_ids=batch)
+    monkeypatch.setattr(mail.EmailMessage, "send", real_send)
+    # Rows are claimed one at a time: only the one in flight is "sending", the rest wait.
+    states = sorted(SentReminder.objects.values_list("email_state", flat=True))
+    assert states == ["pending", "pending", "sending"]
+    tasks.send_reminder_emails.apply(args=[batch])  # the message comes back and runs again
+    assert sorted(e.subject for e in mail.outbox) == [f"Overdue: Late {n}" for n in range(3)]
+    states = sorted(SentReminder.objects.values_list("email_state", flat=True))
+    assert states == ["sending", "sent", "sent"]
+
+
+@pytest.mark.django_db
+def test_emails_not_queued_are_requeued_at_the_next_run_and_sent_once(
+    overdue, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_work_package_overdue(now=MORNING)
+    [batch] = queued
+    soon = MORNING + datetime.timedelta(minutes=5)
+    # Fresh and queued: the requeue leaves it to its task.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminder_emails_requeue(now=soon) == 0
+    # Its task could not be queued (the broker was away): the next requeue takes it at once.
+    marked = services.reminder_emails_mark_not_queued(
+        reminder_ids=batch, error=ConnectionRefusedError("broker away")
+    )
+    assert marked == 1
+    assert SentReminder.objects.get().last_error.startswith(services.NOT_QUEUED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminder_emails_requeue(now=soon) == 1
+    assert queued == [batch, batch]
+    assert SentReminder.objects.get().last_error == ""  # queued again: not taken twice
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminder_emails_requeue(now=soon) == 0
+    tasks.send_reminder_emails.apply(args=[batch])
+    tasks.send_reminder_emails.apply(args=[batch])  # the lost message turned up after all
+    assert len(mail.outbox) == 1
+    assert SentReminder.objects.get().email_state == "sent"
+
+
+@pytest.mark.django_db
 def test_a_mail_server_failure_is_retried_and_the_email_goes_out_once(
     overdue, queued, monkeypatch, django_capture_on_commit_callbacks
 ):

