@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 16, 30  # margins around the plot area
@@ -379,3 +381,93 @@ def trend_chart(
         y2_ticks=[Tick(y(v / 10), str(v)) for v in (0, 5, 10)],
         rows=rows,
     )
+
+
+def _num(value: float | int) -> str:
+    """A coordinate as the templates print it (1 decimal at most, no exponent)."""
+    return f"{value:g}" if isinstance(value, int) else f"{round(float(value), 1):g}"
+
+
+def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
+    """The trend chart drawn as SVG with its text equivalent (a table for screen readers).
+
+    Built here rather than in a template: the OKR trends page draws dozens of these, each with
+    dozens of points, and a template costs a node render per attribute. Every text is escaped;
+    numbers are ours."""
+    e = conditional_escape
+    title_id, desc_id = f"chart-{e(id)}-title", f"chart-{e(id)}-desc"
+    left, right, top, bottom = chart.left, chart.right, chart.top, chart.bottom
+    parts = [
+        '<figure class="chart dash-chart">\n  <svg class="chart__svg" '
+        f'viewBox="0 0 {chart.width} {chart.height}" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" focusable="false">\n'
+        f'    <title id="{title_id}">{e(chart.title)}</title>\n'
+        f'    <desc id="{desc_id}">{e(chart.summary)}</desc>\n'
+    ]
+    for t in chart.y_ticks:
+        pos = _num(t.pos)
+        parts.append(
+            f'    <line class="chart__grid" x1="{left}" x2="{right}" y1="{pos}" y2="{pos}"/>'
+            f'<text class="chart__label" x="{left - 8}" y="{pos}" dy="0.32em" '
+            f'text-anchor="end">{e(t.label)}</text>\n'
+        )
+    for t in chart.y2_ticks:
+        parts.append(
+            f'    <text class="chart__label chart__label--confidence" x="{right + 8}" '
+            f'y="{_num(t.pos)}" dy="0.32em" text-anchor="start">{e(t.label)}</text>\n'
+        )
+    for t in chart.x_ticks:
+        pos = _num(t.pos)
+        parts.append(
+            f'    <line class="chart__tick" x1="{pos}" x2="{pos}" y1="{bottom}" '
+            f'y2="{bottom + 5}"/><text class="chart__label" x="{pos}" y="{bottom + 20}" '
+            f'text-anchor="middle">{e(t.label)}</text>\n'
+        )
+    parts.append(f'    <polyline class="chart__ideal" points="{e(chart.ideal)}"/>\n')
+    if chart.today_x is not None:
+        x = _num(chart.today_x)
+        parts.append(
+            f'    <line class="chart__today" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
+            f'<text class="chart__label chart__label--today" x="{x}" y="{top - 4}" '
+            'text-anchor="middle">today</text>\n'
+        )
+    if chart.confidence_line:
+        parts.append(
+            f'    <polyline class="chart__confidence" points="{e(chart.confidence_line)}"/>\n'
+        )
+    parts.extend(
+        f'    <rect class="chart__point chart__point--confidence" x="{_num(p.x - 3)}" '
+        f'y="{_num(p.y - 3)}" width="6" height="6"><title>{e(p.label)}</title></rect>\n'
+        for p in chart.confidence_points
+    )
+    if chart.progress_line:
+        parts.append(f'    <polyline class="chart__actual" points="{e(chart.progress_line)}"/>\n')
+    parts.extend(
+        f'    <circle class="chart__point" cx="{_num(p.x)}" cy="{_num(p.y)}" r="4">'
+        f"<title>{e(p.label)}</title></circle>\n"
+        for p in chart.progress_points
+    )
+    rows = (
+        "".join(
+            f"<tr><td>{e(r.when)}</td><td>{e(r.value)}</td><td>{e(r.extra)}</td></tr>"
+            for r in chart.rows
+        )
+        or '<tr><td colspan="3">No readings yet.</td></tr>'
+    )
+    parts.append(
+        "  </svg>\n"
+        '  <figcaption class="chart__legend" aria-hidden="true">\n'
+        '    <span class="chart__key chart__key--actual">Progress (left axis, %)</span>\n'
+        '    <span class="chart__key chart__key--confidence">Confidence (right axis, 0–10)'
+        "</span>\n"
+        '    <span class="chart__key chart__key--ideal">Ideal line</span>\n'
+        "  </figcaption>\n"
+        '  <div class="sr-only"><table>\n'
+        f"    <caption>{e(chart.title)}. {e(chart.summary)}</caption>\n"
+        '    <thead><tr><th scope="col">Week ending</th><th scope="col">Progress</th>'
+        '<th scope="col">Confidence</th></tr></thead>\n'
+        f"    <tbody>{rows}</tbody>\n"
+        "  </table></div>\n"
+        "</figure>\n"
+    )
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

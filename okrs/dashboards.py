@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from core.errors import DomainValidationError
 from core.models import Membership, Team
 from okrs import rules
 from okrs import selectors as okr_selectors
-from okrs.models import Contribution, Cycle, Objective
+from okrs.models import Cycle, Objective
 from planning import selectors as planning_selectors
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
@@ -38,7 +38,7 @@ WPStatus = WorkPackage.Status
 COMMITTED = (WPStatus.READY, WPStatus.IN_PROGRESS)
 MAP_STRATEGY_STATUSES = (StrategicObjective.Status.ACTIVE, StrategicObjective.Status.DRAFT)
 INITIATIVE_WORK_LIMIT = 25  # work packages shown when an initiative is expanded
-TREND_OBJECTIVE_LIMIT = 40  # objectives charted on one trends page; a team filter narrows it
+TREND_OBJECTIVE_LIMIT = 24  # objectives charted on one trends page; a team filter narrows it
 
 
 # --- shared pieces -------------------------------------------------------------------------
@@ -182,6 +182,8 @@ class ObjectiveNode:
     stale_count: int
     key_results: list[KeyResultNode] = field(default_factory=list)
     team_objectives: list[ObjectiveNode] = field(default_factory=list)
+    key_results_shown: bool = True  # False: counted only (a large branch's team objectives)
+    more_team_objectives: int = 0  # cascading from it, beyond those listed
 
     @property
     def health_label(self) -> str:
@@ -204,7 +206,11 @@ class InitiativeNode:
 class StrategyNode:
     """A strategic objective with the cycle's objectives that serve it (outcome) and its
     initiatives with their work (activity). ``id`` is None for the group of objectives that
-    serve no strategic objective."""
+    serve no strategic objective.
+
+    The map shows every node with its rolled-up figures; ``objectives`` and ``initiatives`` are
+    filled only when the branch is ``expanded`` (strategy_branch, or strategy_map(expand=…)),
+    so a large organization's map never loads the whole tree at once."""
 
     id: str | None
     statement: str
@@ -217,10 +223,36 @@ class StrategyNode:
     objectives: list[ObjectiveNode]
     initiatives: list[InitiativeNode]
     work: WorkCounts
+    objective_count: int = 0  # shown objectives serving it (team objectives included)
+    key_result_count: int = 0
+    stale_count: int = 0  # key results with a stale check-in (active cycle only)
+    initiative_count: int = 0
+    health_counts: dict[str, int] = field(default_factory=dict)
+    expanded: bool = False
 
     @property
     def health_label(self) -> str:
         return _health_label(self.health)
+
+    @property
+    def key(self) -> str:
+        """How a branch is asked for: its id, or "none" for the objectives serving none."""
+        return self.id or NO_STRATEGY
+
+
+NO_STRATEGY = "none"  # strategy_map(expand=NO_STRATEGY): the objectives serving none
+# A branch with up to this many objectives shows all of them with their key results; a larger
+# one shows its top objectives with their key results and, beneath each, the first
+# BRANCH_TEAM_OBJECTIVES team objectives with their figures (the rest counted, one click away).
+BRANCH_OBJECTIVES_IN_FULL = 25
+BRANCH_TEAM_OBJECTIVES = 5
+
+
+def _count_below(node: ObjectiveNode) -> int:
+    return sum(1 + _count_below(child) for child in node.team_objectives)
+
+
+NO_SUCH_BRANCH = "No such strategic objective on this map."
 
 
 @dataclass
@@ -242,45 +274,116 @@ class StrategyMap:
         return self.linked_work.open / open_total if open_total else None
 
 
-def _objective_node(row: Any, *, expected: float | None, cycle: Cycle) -> ObjectiveNode:
-    return ObjectiveNode(
-        id=str(row.pk),
-        statement=row.statement,
-        level=row.level,
-        team=row.team.name if row.team_id else "",
-        owner=row.owner.display_name if row.owner_id else "",
-        progress=row.progress,
-        confidence=row.confidence,
-        confidence_band=rules.confidence_band(row.confidence),
-        health=rules.health(
-            progress=row.progress, expected=expected or 0.0, confidence=row.confidence
-        )
-        if cycle.status != Cycle.Status.PLANNING
-        else None,
-        key_result_count=row.key_result_count,
-        stale_count=row.stale_count if cycle.status == Cycle.Status.ACTIVE else 0,
+def _health_counts() -> dict[str, int]:
+    return {h.value: 0 for h in rules.Health}
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _objective_health(
+    figures: okr_selectors.ObjectiveFigures, *, expected: float | None, cycle: Cycle
+) -> str | None:
+    if cycle.status == Cycle.Status.PLANNING:
+        return None
+    return rules.health(
+        progress=figures.progress, expected=expected or 0.0, confidence=figures.confidence
     )
 
 
-def _strategy_objectives(
-    membership: Membership, cycle: Cycle, team: Team | None, now: datetime
-) -> Any:
-    objectives = okr_selectors.objective_list(membership=membership, cycle=cycle, now=now)
+@dataclass
+class _Rollup:
+    """What a strategy node shows of the objectives serving it."""
+
+    progress: list[float] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
+    objectives: int = 0
+    key_results: int = 0
+    stale: int = 0
+    health_counts: dict[str, int] = field(default_factory=_health_counts)
+
+    def add(
+        self, figures: okr_selectors.ObjectiveFigures, health: str | None, active: bool
+    ) -> None:
+        self.objectives += 1
+        self.key_results += figures.key_result_count
+        self.stale += figures.stale_count if active else 0
+        if figures.progress is not None:
+            self.progress.append(figures.progress)
+        if figures.confidence is not None:
+            self.confidence.append(figures.confidence)
+        if health:
+            self.health_counts[health] += 1
+
+
+def _node(
+    so: StrategicObjective | None,
+    rollup: _Rollup,
+    work: WorkCounts,
+    initiative_count: int,
+    *,
+    cycle: Cycle | None,
+    expected: float | None,
+) -> StrategyNode:
+    progress = _mean(rollup.progress)
+    confidence = _mean(rollup.confidence)
+    health = None
+    if cycle is not None and cycle.status != Cycle.Status.PLANNING and progress is not None:
+        health = rules.health(progress=progress, expected=expected or 0.0, confidence=confidence)
+    return StrategyNode(
+        id=str(so.pk) if so else None,
+        statement=so.statement if so else "Objectives that serve no strategic objective",
+        priority=so.priority if so else None,
+        status=so.status if so else "",
+        trade_offs=list(so.trade_offs) if so else [],
+        progress=progress,
+        confidence=confidence,
+        health=health,
+        objectives=[],
+        initiatives=[],
+        work=work,
+        objective_count=rollup.objectives,
+        key_result_count=rollup.key_results,
+        stale_count=rollup.stale,
+        initiative_count=initiative_count,
+        health_counts=rollup.health_counts,
+    )
+
+
+def _initiatives(org_id, team: Team | None) -> Any:
+    initiatives = Initiative.objects.filter(
+        organization_id=org_id, strategic_objective__status__in=MAP_STRATEGY_STATUSES
+    )
     if team is not None:
-        # The team's objectives, and the organization objectives they cascade from as context.
-        objectives = objectives.filter(
-            Q(team=team)
-            | Q(
-                pk__in=Subquery(
-                    Objective.objects.filter(
-                        organization_id=membership.organization_id, cycle=cycle, team=team
-                    )
-                    .exclude(parent=None)
-                    .values("parent_id")
-                )
-            )
+        initiatives = initiatives.filter(
+            Q(teams=team) | Exists(WorkPackage.objects.filter(initiative=OuterRef("pk"), team=team))
         )
-    return objectives
+    return initiatives
+
+
+def _work(org_id, team: Team | None) -> Any:
+    work = WorkPackage.objects.filter(organization_id=org_id)
+    return work.filter(team=team) if team is not None else work
+
+
+def _work_counts(work: Any, today: date) -> dict[Any, WorkCounts]:
+    """Counts of ``work`` by initiative (None: supporting none), aggregated by PostgreSQL."""
+    counts: dict[Any, WorkCounts] = {}
+    for row in work.order_by().values("initiative_id").annotate(**_work_count_aggregates(today)):
+        fields: dict[str, Any] = dict(row)
+        initiative_id = fields.pop("initiative_id")
+        counts[initiative_id] = WorkCounts(**fields)
+    return counts
+
+
+def _expected(cycle: Cycle | None, today: date) -> float | None:
+    return okr_selectors.cycle_expected(cycle, today) if cycle is not None else None
+
+
+def _shown_expected(cycle: Cycle | None, expected: float | None) -> float | None:
+    """The ideal line is drawn on progress bars of an active cycle only."""
+    return expected if cycle is not None and cycle.status == Cycle.Status.ACTIVE else None
 
 
 def strategy_map(
@@ -289,10 +392,13 @@ def strategy_map(
     cycle: Cycle | None,
     team: Team | None = None,
     now: datetime | None = None,
+    expand: str | None = None,
 ) -> StrategyMap:
-    """Strategic objectives → the cycle's objectives and key results → initiatives → counts of
-    their work. Five queries, whatever the size of the organization: work packages are counted,
-    never loaded (initiative_work loads one initiative's on demand)."""
+    """Strategic objectives, each with the figures of the cycle's objectives serving it and the
+    counts of its initiatives' work, rolled up by PostgreSQL: the top of the tree. Four queries,
+    whatever the size of the organization. ``expand`` (a strategic objective's id, or
+    NO_STRATEGY) fills that one branch too, with strategy_branch's queries; one not on the map
+    is a DomainValidationError naming ``strategic_objective``."""
     now = now or timezone.now()
     today = org_today(membership, now)
     org_id = membership.organization_id
@@ -302,172 +408,292 @@ def strategy_map(
             organization_id=org_id, status__in=MAP_STRATEGY_STATUSES
         ).order_by("priority", "statement")
     )
-
-    objective_rows: list[Any] = []
-    kr_rows: list[Any] = []
-    expected: float | None = None
+    expected = _expected(cycle, today)
+    rollups: dict[Any, _Rollup] = {}
+    health_counts = _health_counts()
+    objective_count = key_result_count = 0
     if cycle is not None:
-        expected = okr_selectors.cycle_expected(cycle, today)
-        objectives = _strategy_objectives(membership, cycle, team, now)
-        objective_rows = list(objectives.select_related("parent"))
-        contributing = (
-            Contribution.objects.filter(key_result=OuterRef("pk"))
-            .order_by()
-            .values("key_result")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        kr_rows = list(
-            okr_selectors.key_result_list(membership=membership, cycle=cycle)
-            .filter(objective__in=objectives.values("pk"))
-            .annotate(
-                contributing_work=Coalesce(
-                    Subquery(contributing, output_field=IntegerField()), Value(0)
-                )
-            )
-        )
+        active = cycle.status == Cycle.Status.ACTIVE
+        for figures in okr_selectors.objective_figures(
+            membership=membership, cycle=cycle, team=team, now=now
+        ):
+            health = _objective_health(figures, expected=expected, cycle=cycle)
+            rollups.setdefault(figures.serves, _Rollup()).add(figures, health, active)
+            objective_count += 1
+            key_result_count += figures.key_result_count
+            if health:
+                health_counts[health] += 1
 
-    initiatives = Initiative.objects.filter(
-        organization_id=org_id, strategic_objective__status__in=MAP_STRATEGY_STATUSES
+    serves: dict[Any, Any] = dict(
+        _initiatives(org_id, team).order_by().distinct().values_list("pk", "strategic_objective_id")
     )
-    work = WorkPackage.objects.filter(organization_id=org_id)
-    if team is not None:
-        initiatives = initiatives.filter(
-            Q(teams=team) | Exists(WorkPackage.objects.filter(initiative=OuterRef("pk"), team=team))
-        )
-        work = work.filter(team=team)
-    initiative_rows = list(
-        initiatives.annotate(team_names=ArrayAgg("teams__name", distinct=True, default=[]))
-        .select_related("owner")
-        .order_by("start_date", "title")
-    )
-    counts: dict[Any, WorkCounts] = {}
-    for row in work.order_by().values("initiative_id").annotate(**_work_count_aggregates(today)):
-        fields: dict[str, Any] = dict(row)
-        initiative_id = fields.pop("initiative_id")
-        counts[initiative_id] = WorkCounts(**fields)
+    initiative_counts: dict[Any, int] = {}
+    for so_id in serves.values():
+        initiative_counts[so_id] = initiative_counts.get(so_id, 0) + 1
+    work_by_strategy: dict[Any, WorkCounts] = {}
+    unlinked = WorkCounts()
+    for initiative_id, counts in _work_counts(_work(org_id, team), today).items():
+        if initiative_id is None:
+            unlinked = counts
+        elif initiative_id in serves:
+            work_by_strategy.setdefault(serves[initiative_id], WorkCounts()).add(counts)
 
-    # Arrange the rows into the tree (no queries from here on).
-    nodes: dict[str, ObjectiveNode] = {}
-    serves: dict[str, str | None] = {}
-    for row in objective_rows:  # rows only exist when there is a cycle
-        nodes[str(row.pk)] = _objective_node(row, expected=expected, cycle=row.cycle)
-        so = row.strategic_objective_id or (
-            row.parent.strategic_objective_id if row.parent else None
+    groups = [
+        _node(
+            so,
+            rollups.get(so.pk, _Rollup()),
+            work_by_strategy.get(so.pk, WorkCounts()),
+            initiative_counts.get(so.pk, 0),
+            cycle=cycle,
+            expected=expected,
         )
-        serves[str(row.pk)] = str(so) if so else None
-    for kr in kr_rows:
-        stale = bool(
-            cycle is not None
-            and cycle.status == Cycle.Status.ACTIVE
-            and rules.is_stale(
-                last_check_in_at=kr.last_check_in_at, created_at=kr.created_at, now=now
-            )
-        )
-        node = nodes.get(str(kr.objective_id))
-        if node is None:
-            continue
-        node.key_results.append(
-            KeyResultNode(
-                id=str(kr.pk),
-                title=kr.title,
-                owner=kr.owner.display_name if kr.owner_id else "",
-                unit=kr.unit,
-                current_value=float(kr.current_value),
-                start_value=float(kr.start_value),
-                target_value=float(kr.target_value),
-                progress=kr.progress,
-                confidence=kr.confidence,
-                confidence_band=rules.confidence_band(kr.confidence),
-                health=rules.health(
-                    progress=kr.progress, expected=expected or 0.0, confidence=kr.confidence
-                )
-                if cycle is not None and cycle.status != Cycle.Status.PLANNING
-                else None,
-                is_stale=stale,
-                last_check_in_at=kr.last_check_in_at,
-                contributing_work=kr.contributing_work,
-            )
-        )
-    top_level: dict[str | None, list[ObjectiveNode]] = {}
-    all_serving: dict[str | None, list[ObjectiveNode]] = {}
-    for row in objective_rows:
-        node = nodes[str(row.pk)]
-        so_id = serves[str(row.pk)]
-        all_serving.setdefault(so_id, []).append(node)
-        parent = nodes.get(str(row.parent_id)) if row.parent_id else None
-        if parent is not None:
-            parent.team_objectives.append(node)
-        else:
-            top_level.setdefault(so_id, []).append(node)
-
-    def mean(values: list[float]) -> float | None:
-        return sum(values) / len(values) if values else None
-
-    def group(so: StrategicObjective | None) -> StrategyNode:
-        key = str(so.pk) if so else None
-        serving = all_serving.get(key, [])
-        progress = mean([o.progress for o in serving if o.progress is not None])
-        confidence = mean([o.confidence for o in serving if o.confidence is not None])
-        inits = [
-            InitiativeNode(
-                id=str(i.pk),
-                title=i.title,
-                status=i.status,
-                owner=i.owner.display_name if i.owner_id else "",
-                teams=sorted(n for n in i.team_names if n),
-                start_date=i.start_date,
-                end_date=i.end_date,
-                work=counts.get(i.pk, WorkCounts()),
-            )
-            for i in initiative_rows
-            if so is not None and i.strategic_objective_id == so.pk
-        ]
-        total = WorkCounts()
-        for i in inits:
-            total.add(i.work)
-        health = None
-        if cycle is not None and cycle.status != Cycle.Status.PLANNING and progress is not None:
-            health = rules.health(
-                progress=progress, expected=expected or 0.0, confidence=confidence
-            )
-        return StrategyNode(
-            id=key,
-            statement=so.statement if so else "Objectives that serve no strategic objective",
-            priority=so.priority if so else None,
-            status=so.status if so else "",
-            trade_offs=list(so.trade_offs) if so else [],
-            progress=progress,
-            confidence=confidence,
-            health=health,
-            objectives=top_level.get(key, []),
-            initiatives=inits,
-            work=total,
-        )
-
-    groups = [group(so) for so in strategies]
+        for so in strategies
+    ]
     if team is not None:  # only the strategy this team's objectives or work touch
-        groups = [g for g in groups if g.objectives or g.initiatives]
-    if top_level.get(None):
-        groups.append(group(None))
+        groups = [g for g in groups if g.objective_count or g.initiative_count]
+    if None in rollups:
+        groups.append(_node(None, rollups[None], WorkCounts(), 0, cycle=cycle, expected=expected))
 
     linked = WorkCounts()
     for g in groups:
         linked.add(g.work)
-    health_counts = {h.value: 0 for h in rules.Health}
-    for node in nodes.values():
-        if node.health:
-            health_counts[node.health] += 1
+    if expand is not None:
+        try:
+            key = expand if expand == NO_STRATEGY else str(uuid.UUID(str(expand)))
+        except ValueError as exc:
+            raise DomainValidationError({"strategic_objective": NO_SUCH_BRANCH}) from exc
+        wanted = next((g for g in groups if g.key == key), None)
+        if wanted is None:
+            raise DomainValidationError({"strategic_objective": NO_SUCH_BRANCH})
+        branch = strategy_branch(
+            membership=membership, cycle=cycle, team=team, strategic_objective=key, now=now
+        )
+        wanted.objectives = branch.strategy.objectives
+        wanted.initiatives = branch.strategy.initiatives
+        wanted.expanded = True
     return StrategyMap(
         cycle=cycle,
         team=team,
-        expected=expected if cycle is not None and cycle.status == Cycle.Status.ACTIVE else None,
+        expected=_shown_expected(cycle, expected),
         strategies=groups,
-        unlinked_work=counts.get(None, WorkCounts()),
-        objective_count=len(nodes),
-        key_result_count=len(kr_rows),
+        unlinked_work=unlinked,
+        objective_count=objective_count,
+        key_result_count=key_result_count,
         health_counts=health_counts,
         linked_work=linked,
+    )
+
+
+@dataclass
+class StrategyBranch:
+    """One strategic objective of the map, expanded: what the page swaps in when it is opened."""
+
+    cycle: Cycle | None
+    team: Team | None
+    expected: float | None  # as StrategyMap.expected
+    strategy: StrategyNode
+
+
+_KEY_RESULTS_SQL = """
+SELECT kr.id, kr.objective_id, kr.title, COALESCE(NULLIF(u.full_name, ''), u.email, ''),
+    kr.unit, COALESCE(ci.value, kr.start_value)::float, kr.start_value::float,
+    kr.target_value::float,
+    GREATEST(0, LEAST(1,
+        (COALESCE(ci.value, kr.start_value) - kr.start_value)
+        / NULLIF(kr.target_value - kr.start_value, 0)
+    ))::float,
+    ci.confidence, ci.checked_in_at, kr.created_at,
+    (SELECT COUNT(*) FROM okrs_contribution w WHERE w.key_result_id = kr.id)
+FROM okrs_keyresult kr
+LEFT JOIN core_user u ON u.id = kr.owner_id
+LEFT JOIN LATERAL (
+    SELECT c.value, c.confidence, c.checked_in_at FROM okrs_checkin c
+    WHERE c.key_result_id = kr.id
+    ORDER BY c.checked_in_at DESC, c.created_at DESC
+    LIMIT 1
+) ci ON true
+WHERE kr.organization_id = %(org)s AND kr.objective_id = ANY(%(objectives)s::uuid[])
+ORDER BY kr.created_at, kr.id
+"""
+
+
+def _branch_strategy(org_id, strategic_objective: str) -> StrategicObjective | None:
+    if strategic_objective == NO_STRATEGY:
+        return None
+    try:
+        return StrategicObjective.objects.get(
+            organization_id=org_id,
+            status__in=MAP_STRATEGY_STATUSES,
+            pk=uuid.UUID(str(strategic_objective)),
+        )
+    except (ValueError, ObjectDoesNotExist) as exc:
+        raise DomainValidationError({"strategic_objective": NO_SUCH_BRANCH}) from exc
+
+
+def _key_result_nodes(
+    org_id, nodes: dict[Any, ObjectiveNode], *, cycle: Cycle, expected: float | None, now
+) -> None:
+    """The key results of ``nodes``, each put under its objective. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_RESULTS_SQL, {"org": org_id, "objectives": list(nodes)})
+        rows = cursor.fetchall()
+    active = cycle.status == Cycle.Status.ACTIVE
+    measured = cycle.status != Cycle.Status.PLANNING
+    for (
+        kr_id,
+        objective_id,
+        title,
+        owner,
+        unit,
+        current,
+        start,
+        target,
+        progress,
+        confidence,
+        last_check_in_at,
+        created_at,
+        contributing,
+    ) in rows:
+        nodes[objective_id].key_results.append(
+            KeyResultNode(
+                id=str(kr_id),
+                title=title,
+                owner=owner,
+                unit=unit,
+                current_value=current,
+                start_value=start,
+                target_value=target,
+                progress=progress,
+                confidence=confidence,
+                confidence_band=rules.confidence_band(confidence),
+                health=rules.health(
+                    progress=progress, expected=expected or 0.0, confidence=confidence
+                )
+                if measured
+                else None,
+                is_stale=active
+                and rules.is_stale(
+                    last_check_in_at=last_check_in_at, created_at=created_at, now=now
+                ),
+                last_check_in_at=last_check_in_at,
+                contributing_work=contributing,
+            )
+        )
+
+
+def _initiative_nodes(
+    org_id, so: StrategicObjective, team: Team | None, today: date
+) -> list[InitiativeNode]:
+    """A strategic objective's initiatives (those of ``team``, or with its work) with the
+    counts of their work. Two queries."""
+    rows = list(
+        _initiatives(org_id, team)
+        .filter(strategic_objective=so)
+        .annotate(team_names=ArrayAgg("teams__name", distinct=True, default=[]))
+        .select_related("owner")
+        .order_by("start_date", "title")
+    )
+    counts = (
+        _work_counts(_work(org_id, team).filter(initiative__in=[i.pk for i in rows]), today)
+        if rows
+        else {}
+    )
+    return [
+        InitiativeNode(
+            id=str(i.pk),
+            title=i.title,
+            status=i.status,
+            owner=i.owner.display_name if i.owner_id else "",
+            teams=sorted(n for n in i.team_names if n),
+            start_date=i.start_date,
+            end_date=i.end_date,
+            work=counts.get(i.pk, WorkCounts()),
+        )
+        for i in rows
+    ]
+
+
+def strategy_branch(
+    *,
+    membership: Membership,
+    cycle: Cycle | None,
+    team: Team | None = None,
+    strategic_objective: str,
+    now: datetime | None = None,
+) -> StrategyBranch:
+    """One branch of the map: a strategic objective (by id, or NO_STRATEGY for the objectives
+    that serve none) with the cycle's objectives serving it, their key results and cascading
+    team objectives (outcome), and its initiatives with the counts of their work (activity).
+    Its figures are the map's for the same node. At most five queries whatever the size of the
+    organization; an id that is malformed, of another organization or not an active or draft
+    strategic objective is a DomainValidationError naming ``strategic_objective``."""
+    now = now or timezone.now()
+    today = org_today(membership, now)
+    org_id = membership.organization_id
+    so = _branch_strategy(org_id, strategic_objective)
+    expected = _expected(cycle, today)
+
+    rollup = _Rollup()
+    nodes: dict[Any, ObjectiveNode] = {}
+    rows: list[okr_selectors.ObjectiveFigures] = []
+    if cycle is not None:
+        active = cycle.status == Cycle.Status.ACTIVE
+        rows = okr_selectors.objective_figures(
+            membership=membership,
+            cycle=cycle,
+            team=team,
+            serving=so.pk if so else None,
+            detail=True,
+            now=now,
+        )
+        for figures in rows:
+            health = _objective_health(figures, expected=expected, cycle=cycle)
+            rollup.add(figures, health, active)
+            nodes[figures.id] = ObjectiveNode(
+                id=str(figures.id),
+                statement=figures.statement,
+                level=figures.level,
+                team=figures.team,
+                owner=figures.owner,
+                progress=figures.progress,
+                confidence=figures.confidence,
+                confidence_band=rules.confidence_band(figures.confidence),
+                health=health,
+                key_result_count=figures.key_result_count,
+                stale_count=figures.stale_count if active else 0,
+            )
+    top: list[ObjectiveNode] = []
+    for figures in rows:  # team objectives under their parent when it is in the branch
+        parent = nodes.get(figures.parent_id) if figures.parent_id else None
+        (parent.team_objectives if parent is not None else top).append(nodes[figures.id])
+    shown = nodes
+    if len(nodes) > BRANCH_OBJECTIVES_IN_FULL:
+        # A large branch: the objectives at its top with their key results; beneath each, the
+        # first team objectives with their figures (their key results counted, on their page).
+        shown = {}
+        for objective in top:
+            shown[uuid.UUID(objective.id)] = objective
+            objective.more_team_objectives = max(
+                0, len(objective.team_objectives) - BRANCH_TEAM_OBJECTIVES
+            )
+            del objective.team_objectives[BRANCH_TEAM_OBJECTIVES:]
+            for child in objective.team_objectives:
+                child.key_results_shown = False
+                child.more_team_objectives = _count_below(child)
+                child.team_objectives = []
+    if shown and cycle is not None:
+        _key_result_nodes(org_id, shown, cycle=cycle, expected=expected, now=now)
+
+    initiatives = _initiative_nodes(org_id, so, team, today) if so is not None else []
+    work = WorkCounts()
+    for i in initiatives:
+        work.add(i.work)
+    strategy = _node(so, rollup, work, len(initiatives), cycle=cycle, expected=expected)
+    strategy.objectives = top
+    strategy.initiatives = initiatives
+    strategy.expanded = True
+    return StrategyBranch(
+        cycle=cycle, team=team, expected=_shown_expected(cycle, expected), strategy=strategy
     )
 
 
@@ -668,37 +894,73 @@ def okr_trends(
     )
 
 
+_STALE_SQL = """
+SELECT kr.id, kr.title, kr.objective_id, o.statement, COALESCE(t.name, ''),
+    COALESCE(NULLIF(u.full_name, ''), u.email, ''), ci.checked_in_at,
+    COALESCE(ci.checked_in_at, kr.created_at) AS touched,
+    GREATEST(0, LEAST(1,
+        (COALESCE(ci.value, kr.start_value) - kr.start_value)
+        / NULLIF(kr.target_value - kr.start_value, 0)
+    ))::float
+FROM okrs_keyresult kr
+JOIN okrs_objective o ON o.id = kr.objective_id
+LEFT JOIN core_team t ON t.id = o.team_id
+LEFT JOIN core_user u ON u.id = kr.owner_id
+LEFT JOIN LATERAL (
+    SELECT c.value, c.checked_in_at FROM okrs_checkin c
+    WHERE c.key_result_id = kr.id
+    ORDER BY c.checked_in_at DESC, c.created_at DESC
+    LIMIT 1
+) ci ON true
+WHERE kr.organization_id = %(org)s AND o.organization_id = %(org)s AND o.cycle_id = %(cycle)s
+    {team}
+    AND COALESCE(ci.checked_in_at, kr.created_at) < %(cutoff)s
+ORDER BY touched, kr.title, kr.id
+"""
+
+
 def stale_key_results(
     *, membership: Membership, cycle: Cycle, team: Team | None = None, now: datetime | None = None
 ) -> list[StaleKeyResult]:
     """Key results of an active cycle with no check-in for longer than okrs.rules.STALE_AFTER
     (counted from when they were set if they never had one), the longest silent first. One
-    query."""
+    query: the latest check-in of each key result read from its index (as the selectors'
+    progress formula, okrs.selectors.key_result_progress)."""
     now = now or timezone.now()
     if cycle.status != Cycle.Status.ACTIVE:
         return []
-    cutoff = now - rules.STALE_AFTER
-    key_results = okr_selectors.key_result_list(membership=membership, cycle=cycle).filter(
-        Q(last_check_in_at__lt=cutoff) | Q(last_check_in_at__isnull=True, created_at__lt=cutoff)
-    )
-    if team is not None:
-        key_results = key_results.filter(objective__team=team)
-    rows: list[Any] = list(
-        key_results.annotate(touched=Coalesce("last_check_in_at", "created_at")).order_by(
-            "touched", "title"
+    params: dict[str, Any] = {
+        "org": membership.organization_id,
+        "cycle": cycle.pk,
+        "cutoff": now - rules.STALE_AFTER,
+        "team": team.pk if team is not None else None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STALE_SQL.format(team="AND o.team_id = %(team)s" if team is not None else ""), params
         )
-    )
+        rows = cursor.fetchall()
     return [
         StaleKeyResult(
-            id=str(kr.pk),
-            title=kr.title,
-            objective_id=str(kr.objective_id),
-            objective=kr.objective.statement,
-            team=kr.objective.team.name if kr.objective.team is not None else "",
-            owner=kr.owner.display_name if kr.owner_id else "",
-            last_check_in_at=kr.last_check_in_at,
-            days_since=(now - kr.touched).days,
-            progress=kr.progress,
+            id=str(kr_id),
+            title=title,
+            objective_id=str(objective_id),
+            objective=objective,
+            team=team_name,
+            owner=owner,
+            last_check_in_at=last_check_in_at,
+            days_since=(now - touched).days,
+            progress=progress,
         )
-        for kr in rows
+        for (
+            kr_id,
+            title,
+            objective_id,
+            objective,
+            team_name,
+            owner,
+            last_check_in_at,
+            touched,
+            progress,
+        ) in rows
     ]

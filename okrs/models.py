@@ -344,7 +344,13 @@ class CheckIn(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["key_result", "-checked_in_at"]),
+            # A key result's latest check-in (its current value, confidence and time) read from
+            # the index alone: the order breaks ties on created_at, as the selectors do.
+            models.Index(
+                fields=["key_result", "-checked_in_at", "-created_at"],
+                include=["value", "confidence"],
+                name="okrs_checkin_latest_idx",
+            ),
             models.Index(fields=["organization", "created_at"]),
         ]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -136,6 +137,129 @@ def with_objective_figures(
             output_field=IntegerField(),
         ),
     )
+
+
+# --- figures of a whole cycle in one statement ---------------------------------------------
+# The same numbers as with_objective_figures, for every objective of a cycle at once: the latest
+# check-in of each key result is read once (a LATERAL lookup on the (key_result,
+# -checked_in_at) index) instead of once per figure, and rows come back as plain tuples. The
+# dashboards and the board roll these up; tests hold the two paths to the same numbers.
+
+ANY = object()  # objective_figures(serving=ANY): whatever strategic objective they serve
+
+_FIGURES_SQL = """
+WITH obj AS (
+    SELECT o.id, o.parent_id, o.level, o.created_at, o.team_id, o.owner_id, o.statement,
+        o.grade, COALESCE(o.strategic_objective_id, p.strategic_objective_id) AS serves
+    FROM okrs_objective o
+    LEFT JOIN okrs_objective p ON p.id = o.parent_id
+    WHERE o.organization_id = %(org)s AND o.cycle_id = %(cycle)s {where}
+), kr AS (
+    SELECT kr.objective_id, kr.weight, ci.confidence,
+        GREATEST(0, LEAST(1,
+            (COALESCE(ci.value, kr.start_value) - kr.start_value)
+            / NULLIF(kr.target_value - kr.start_value, 0)
+        ))::float AS progress,
+        COALESCE(ci.checked_in_at, kr.created_at) AS touched
+    FROM okrs_keyresult kr
+    JOIN obj ON obj.id = kr.objective_id
+    LEFT JOIN LATERAL (
+        SELECT c.value, c.confidence, c.checked_in_at FROM okrs_checkin c
+        WHERE c.key_result_id = kr.id
+        ORDER BY c.checked_in_at DESC, c.created_at DESC
+        LIMIT 1
+    ) ci ON true
+    WHERE kr.organization_id = %(org)s
+), figures AS (
+    SELECT kr.objective_id,
+        SUM(kr.weight * kr.progress)::float / NULLIF(SUM(kr.weight)::float, 0) AS progress,
+        AVG(kr.confidence)::float AS confidence,
+        COUNT(*) AS key_results,
+        COUNT(*) FILTER (WHERE kr.touched < %(cutoff)s) AS stale
+    FROM kr GROUP BY kr.objective_id
+)
+SELECT obj.id, obj.parent_id, obj.serves, obj.level, f.progress, f.confidence,
+    COALESCE(f.key_results, 0), COALESCE(f.stale, 0) {detail_columns}
+FROM obj
+LEFT JOIN figures f ON f.objective_id = obj.id {detail_joins}
+ORDER BY obj.created_at, obj.id
+"""
+_FIGURES_DETAIL_COLUMNS = (
+    ", obj.statement, COALESCE(t.name, ''), COALESCE(NULLIF(u.full_name, ''), u.email, ''),"
+    " obj.grade, obj.team_id"
+)
+_FIGURES_DETAIL_JOINS = (
+    "LEFT JOIN core_team t ON t.id = obj.team_id LEFT JOIN core_user u ON u.id = obj.owner_id"
+)
+
+
+@dataclass
+class ObjectiveFigures:
+    """One objective's figures (as with_objective_figures computes them) and, when read with
+    ``detail``, what a list shows of it."""
+
+    id: Any
+    parent_id: Any
+    serves: Any  # the strategic objective it serves: its own link, else its parent's
+    level: str
+    progress: float | None
+    confidence: float | None
+    key_result_count: int
+    stale_count: int
+    statement: str = ""
+    team: str = ""  # the team's name; blank for an organization objective
+    owner: str = ""  # the owner's display name; blank when nobody owns it
+    grade: Any = None
+    team_id: Any = None
+
+    @property
+    def pk(self) -> Any:
+        return self.id
+
+
+def objective_figures(
+    *,
+    membership: Membership,
+    cycle: Cycle,
+    team=None,
+    serving: Any = ANY,
+    detail: bool = False,
+    now: datetime | None = None,
+) -> list[ObjectiveFigures]:
+    """Every objective of ``cycle`` with its figures, oldest first, in one query. ``team``: the
+    team's objectives and the organization objectives they cascade from (as context).
+    ``serving``: only those serving this strategic objective (None: serving none). ``detail``:
+    with statement, team, owner and grade."""
+    cutoff = (now or timezone.now()) - rules.STALE_AFTER
+    params: dict[str, Any] = {
+        "org": membership.organization_id,
+        "cycle": cycle.pk,
+        "cutoff": cutoff,
+    }
+    where = []
+    if team is not None:
+        params["team"] = getattr(team, "pk", team)
+        where.append(
+            "AND (o.team_id = %(team)s OR o.id IN (SELECT c.parent_id FROM okrs_objective c "
+            "WHERE c.organization_id = %(org)s AND c.cycle_id = %(cycle)s "
+            "AND c.team_id = %(team)s AND c.parent_id IS NOT NULL))"
+        )
+    if serving is not ANY:
+        if serving is None:
+            where.append("AND COALESCE(o.strategic_objective_id, p.strategic_objective_id) IS NULL")
+        else:
+            params["serving"] = getattr(serving, "pk", serving)
+            where.append(
+                "AND COALESCE(o.strategic_objective_id, p.strategic_objective_id) = %(serving)s"
+            )
+    sql = _FIGURES_SQL.format(
+        where=" ".join(where),
+        detail_columns=_FIGURES_DETAIL_COLUMNS if detail else "",
+        detail_joins=_FIGURES_DETAIL_JOINS if detail else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [ObjectiveFigures(*row) for row in cursor.fetchall()]
 
 
 def _serving(strategic_objective) -> Q:
@@ -260,22 +384,27 @@ def objective_parent_choices(*, membership: Membership, cycle: Cycle) -> QuerySe
     ).order_by("created_at")
 
 
+BOARD_TEAM_OBJECTIVES = 3  # team objectives shown on an organization objective's card
+
+
 @dataclass
 class StrategyGroup:
     strategic_objective: StrategicObjective | None
     progress: float | None
-    objectives: list[Objective]
+    objectives: list[Any]
 
 
 @dataclass
 class Board:
     """A cycle's OKR board: organization objectives by the strategy they serve, each with its
-    team objectives beneath, and the team objectives that cascade from nothing."""
+    team objectives beneath (the first BOARD_TEAM_OBJECTIVES on the card, the rest counted),
+    and the team objectives that cascade from nothing. Objectives are
+    objective_figures rows (with detail), decorated with health and the ideal line."""
 
     cycle: Cycle
     expected: float
     groups: list[StrategyGroup]
-    loose: list[Objective]
+    loose: list[Any]
     progress: float | None
     grade: float | None  # the organization objectives' mean grade, once graded
     objective_count: int
@@ -283,27 +412,31 @@ class Board:
     stale_count: int = 0
 
 
+def _mean(values: list) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 def okr_board(*, membership: Membership, cycle: Cycle, now: datetime | None = None) -> Board:
-    """Three queries, whatever the number of objectives."""
+    """Two queries, whatever the number of objectives: every objective of the cycle with its
+    figures (objective_figures), and the strategic objectives they serve."""
     now = now or timezone.now()
     expected = cycle_expected(cycle, timezone.localdate(now))
-    objectives: list[Any] = list(
-        objective_list(membership=membership, cycle=cycle, now=now).select_related(
-            "strategic_objective", "parent__strategic_objective"
-        )
+    objectives: list[Any] = objective_figures(
+        membership=membership, cycle=cycle, detail=True, now=now
     )
     _decorate(objectives, expected=expected, cycle=cycle, now=now)
-    in_cycle = Objective.objects.filter(organization_id=membership.organization_id, cycle=cycle)
-    serves = Coalesce("strategic_objective", "parent__strategic_objective")
-    by_strategy = {
-        row["serves"]: row["progress"]
-        for row in in_cycle.annotate(serves=serves, p=objective_progress())
-        .values("serves")
-        .annotate(progress=Avg("p"))
-        .order_by()
+    strategies = {
+        so.pk: so
+        for so in StrategicObjective.objects.filter(
+            organization_id=membership.organization_id,
+            pk__in={o.serves for o in objectives if o.serves is not None},
+        )
     }
-    overall = in_cycle.filter(level=Level.ORGANIZATION).annotate(p=objective_progress())
-    overall_figures = overall.aggregate(progress=Avg("p"), grade=Avg("grade"))
+    serving: dict[Any, list[float]] = {}
+    for objective in objectives:
+        if objective.progress is not None:
+            serving.setdefault(objective.serves, []).append(objective.progress)
+    organization_level = [o for o in objectives if o.level == Level.ORGANIZATION]
 
     children: dict = {}
     for objective in objectives:
@@ -312,13 +445,15 @@ def okr_board(*, membership: Membership, cycle: Cycle, now: datetime | None = No
     groups: dict = {}
     loose = []
     for objective in objectives:
-        objective.team_objectives = children.get(objective.pk, [])
+        team_objectives = children.get(objective.pk, [])
+        objective.team_objectives = team_objectives[:BOARD_TEAM_OBJECTIVES]
+        objective.more_team_objectives = len(team_objectives) - len(objective.team_objectives)
         if objective.level == Level.ORGANIZATION:
-            so = objective.strategic_objective
+            so = strategies.get(objective.serves)
             if so is None:  # the database refuses an organization objective without one
                 continue
             if so.pk not in groups:
-                groups[so.pk] = StrategyGroup(so, by_strategy.get(so.pk), [])
+                groups[so.pk] = StrategyGroup(so, _mean(serving.get(so.pk, [])), [])
             groups[so.pk].objectives.append(objective)
         elif objective.parent_id is None:
             loose.append(objective)
@@ -330,13 +465,14 @@ def okr_board(*, membership: Membership, cycle: Cycle, now: datetime | None = No
     for objective in objectives:
         if objective.health:
             health_counts[objective.health] += 1
+    grades = [o.grade for o in organization_level if o.grade is not None]
     return Board(
         cycle=cycle,
         expected=expected,
         groups=ordered,
         loose=loose,
-        progress=overall_figures["progress"],
-        grade=overall_figures["grade"],
+        progress=_mean([o.progress for o in organization_level if o.progress is not None]),
+        grade=float(sum(grades) / len(grades)) if grades else None,
         objective_count=len(objectives),
         health_counts=health_counts,
         stale_count=sum(1 for o in objectives if o.stale_count)
@@ -434,13 +570,35 @@ def objective_warnings(objective: Any) -> list[str]:
 
 def key_result_warnings(key_result: Any, *, now: datetime | None = None) -> list[str]:
     """Quality advice on a key result read through key_result_list or key_result_get."""
-    return rules.key_result_advice(
+    return key_result_advice_of(
         title=key_result.title,
         metric_kind=key_result.metric_kind,
-        has_owner=key_result.owner_id is not None,
+        owner_id=key_result.owner_id,
         last_check_in_at=key_result.last_check_in_at,
         created_at=key_result.created_at,
-        cycle_active=key_result.objective.cycle.status == Cycle.Status.ACTIVE,
+        cycle_status=key_result.objective.cycle.status,
+        now=now,
+    )
+
+
+def key_result_advice_of(
+    *,
+    title: str,
+    metric_kind: str,
+    owner_id,
+    last_check_in_at: datetime | None,
+    created_at: datetime,
+    cycle_status: str,
+    now: datetime | None = None,
+) -> list[str]:
+    """key_result_warnings from a key result's columns (the API list's lean path)."""
+    return rules.key_result_advice(
+        title=title,
+        metric_kind=metric_kind,
+        has_owner=owner_id is not None,
+        last_check_in_at=last_check_in_at,
+        created_at=created_at,
+        cycle_active=cycle_status == Cycle.Status.ACTIVE,
         now=now or timezone.now(),
     )
 
@@ -586,8 +744,14 @@ def cycle_api_list(*, membership: Membership) -> QuerySet[Cycle]:
 
 
 def _objective_api_rows(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
-    # objective_warnings reads the figures; nothing on the wire needs a related row.
-    return with_objective_figures(objectives)
+    # The wire shows progress; objective_warnings reads it and the key result count. Nothing
+    # on the wire needs a related row, nor the other figures of with_objective_figures.
+    return objectives.annotate(
+        progress=objective_progress(),
+        key_result_count=Coalesce(
+            _over_key_results(Count("pk"), IntegerField()), Value(0), output_field=IntegerField()
+        ),
+    )
 
 
 def objective_api_list(*, membership: Membership) -> QuerySet[Objective]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -76,7 +78,18 @@ def board(request, cycle_id=None):
         "health_rule": rules.HEALTH_RULE,
     }
     if cycle is not None:
-        context["board"] = selectors.okr_board(membership=membership, cycle=cycle)
+        board = selectors.okr_board(membership=membership, cycle=cycle)
+        # Hundreds of links to objectives: one reverse() for all of them.
+        blank = str(uuid.UUID(int=0))
+        prefix, suffix = reverse("okrs:objective_detail", args=[blank]).split(blank)
+        for group in board.groups:
+            for objective in group.objectives:
+                objective.url = f"{prefix}{objective.pk}{suffix}"
+                for child in objective.team_objectives:
+                    child.url = f"{prefix}{child.pk}{suffix}"
+        for objective in board.loose:
+            objective.url = f"{prefix}{objective.pk}{suffix}"
+        context["board"] = board
     return render(request, "okrs/board.html", context)
 
 
@@ -719,22 +732,63 @@ def _dashboard_filters(request):
         "filters": filters,
         "filter_errors": errors,
         "cycles": list(selectors.cycle_list(membership=membership)),
-        "teams": list(team_list(organization=request.organization)),
+        # The filter's choices: a name and an id are all it shows (no per-team counts).
+        "teams": list(
+            team_list(organization=request.organization).values("pk", "name").order_by("name")
+        ),
         "health_rule": rules.HEALTH_RULE,
     }
 
 
 @membership_required
 def strategy_map(request):
-    filters, context = _dashboard_filters(request)
-    context["map"] = dashboards.strategy_map(
-        membership=request.membership, cycle=filters.cycle, team=filters.team
-    )
+    """The map's top level: each strategic objective with its rolled-up figures.
+    ``?strategic_objective=<id, or "none">`` expands one branch: htmx asks for it when the
+    branch is opened and gets the branch alone; otherwise the whole page shows it open. A
+    branch that is not on the map is a 404."""
+    branch = request.GET.get("strategic_objective", "")
+    if branch and request.htmx:
+        response = _strategy_branch(request, branch)
+    else:
+        filters, context = _dashboard_filters(request)
+        try:
+            context["map"] = dashboards.strategy_map(
+                membership=request.membership,
+                cycle=filters.cycle,
+                team=filters.team,
+                expand=branch or None,
+            )
+        except ValidationError as exc:
+            raise Http404("No such branch") from exc
+        response = render(
+            request,
+            "okrs/dash_strategy_map.html",
+            context,
+            status=400 if context["filter_errors"] else 200,
+        )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _strategy_branch(request, branch: str):
+    try:
+        filters = dashboards.dashboard_filters(
+            membership=request.membership,
+            cycle_id=request.GET.get("cycle", ""),
+            team_id=request.GET.get("team", ""),
+        )
+        result = dashboards.strategy_branch(
+            membership=request.membership,
+            cycle=filters.cycle,
+            team=filters.team,
+            strategic_objective=branch,
+        )
+    except ValidationError as exc:
+        raise Http404("No such branch") from exc
     return render(
         request,
-        "okrs/dash_strategy_map.html",
-        context,
-        status=400 if context["filter_errors"] else 200,
+        "okrs/dash_strategy_branch.html",
+        {"map": result, "s": result.strategy, "health_rule": rules.HEALTH_RULE},
     )
 
 
@@ -767,12 +821,15 @@ def okr_trends(request):
     context["charts"] = [
         (
             objective,
-            charts.trend_chart(
-                title=objective.statement,
-                cycle_start=cycle.start_date,
-                cycle_end=cycle.end_date,
-                points=objective.points,
-                today=today,
+            charts.trend_chart_html(
+                charts.trend_chart(
+                    title=objective.statement,
+                    cycle_start=cycle.start_date,
+                    cycle_end=cycle.end_date,
+                    points=objective.points,
+                    today=today,
+                ),
+                id=objective.id,
             ),
         )
         for cycle in ([trends.cycle] if trends.cycle is not None else [])

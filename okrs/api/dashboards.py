@@ -83,7 +83,14 @@ class TeamObjectiveNodeSerializer(serializers.Serializer):
     health = _health()
     key_result_count = serializers.IntegerField()
     stale_count = serializers.IntegerField()
+    key_results_shown = serializers.BooleanField(
+        help_text="False for the team objectives of a large branch: their key results are "
+        "counted (key_result_count) but not listed; read them from /api/v1/key-results/."
+    )
     key_results = KeyResultNodeSerializer(many=True)
+    more_team_objectives = serializers.IntegerField(
+        help_text="Team objectives cascading from it that a large branch does not list."
+    )
 
 
 class ObjectiveNodeSerializer(TeamObjectiveNodeSerializer):
@@ -103,6 +110,12 @@ class InitiativeNodeSerializer(serializers.Serializer):
     work = WorkCountsSerializer()
 
 
+class HealthCountsSerializer(serializers.Serializer):
+    on_track = serializers.IntegerField()
+    at_risk = serializers.IntegerField()
+    off_track = serializers.IntegerField()
+
+
 class StrategyNodeSerializer(serializers.Serializer):
     id = serializers.UUIDField(
         allow_null=True, help_text="Null for the objectives that serve no strategic objective."
@@ -114,9 +127,26 @@ class StrategyNodeSerializer(serializers.Serializer):
     progress = _progress("Mean progress of the cycle's objectives serving it, 0..1.")
     confidence = serializers.FloatField(allow_null=True)
     health = _health()
-    objectives = ObjectiveNodeSerializer(many=True)
-    initiatives = InitiativeNodeSerializer(many=True)
+    objective_count = serializers.IntegerField(
+        help_text="The cycle's objectives serving it (team objectives included)."
+    )
+    key_result_count = serializers.IntegerField()
+    stale_count = serializers.IntegerField(
+        help_text="Key results without a check-in for too long (an active cycle only)."
+    )
+    initiative_count = serializers.IntegerField()
+    health_counts = HealthCountsSerializer(help_text="Its objectives by health.")
     work = WorkCountsSerializer(help_text="Work of its initiatives, summed.")
+    expanded = serializers.BooleanField(
+        help_text="Whether objectives and initiatives are filled: only for the branch asked "
+        "for with ?strategic_objective="
+    )
+    objectives = ObjectiveNodeSerializer(
+        many=True, help_text="Filled when expanded; empty otherwise."
+    )
+    initiatives = InitiativeNodeSerializer(
+        many=True, help_text="Filled when expanded; empty otherwise."
+    )
 
 
 class StrategyMapSerializer(serializers.Serializer):
@@ -125,7 +155,7 @@ class StrategyMapSerializer(serializers.Serializer):
     expected = _progress("Where the ideal line stands today in an active cycle, 0..1.")
     objective_count = serializers.IntegerField()
     key_result_count = serializers.IntegerField()
-    health_counts = serializers.DictField(child=serializers.IntegerField())
+    health_counts = HealthCountsSerializer(help_text="The shown objectives by health.")
     linked_work = WorkCountsSerializer(help_text="Work supporting an initiative.")
     unlinked_work = WorkCountsSerializer(help_text="Work supporting no initiative.")
     linked_share = _progress("Share of the open work linked to strategy, 0..1.")
@@ -192,14 +222,27 @@ def _filters(request) -> dashboards.Filters:
 @extend_schema(
     tags=["dashboards"],
     summary="The strategy map: strategy → objectives and key results → initiatives → work counts",
-    parameters=FILTER_PARAMETERS,
+    description="Every strategic objective (active or draft) with the figures of the cycle's "
+    "objectives serving it and the counts of its initiatives' work, rolled up: the top of the "
+    "tree. Ask for one branch with `strategic_objective` to get its objectives (with their key "
+    "results and cascading team objectives) and its initiatives too.",
+    parameters=[
+        *FILTER_PARAMETERS,
+        OpenApiParameter(
+            "strategic_objective",
+            OpenApiTypes.STR,
+            description='Expand this branch: a strategic objective\'s id, or "none" for the '
+            "objectives that serve none. One not on the map (with these filters) is a 400.",
+        ),
+    ],
     responses={200: StrategyMapSerializer},
 )
 @api_view(["GET"])
 def strategy_map(request):
     filters = _filters(request)
+    expand = filter_ids(request, "strategic_objective")["strategic_objective_id"] or None
     data = dashboards.strategy_map(
-        membership=request.membership, cycle=filters.cycle, team=filters.team
+        membership=request.membership, cycle=filters.cycle, team=filters.team, expand=expand
     )
     return Response(StrategyMapSerializer(data).data)
 

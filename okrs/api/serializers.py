@@ -4,11 +4,14 @@ Numbers stored as decimals (values, targets, weights, grades) travel as strings,
 stored; ``progress`` is a float from 0 to 1 and ``confidence`` a whole number from 0 to 10.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
 
-from core.api.serializers import InputSerializer, OutputSerializer, UTCDateTimeField
+from core.api.serializers import InputSerializer, OutputSerializer, UTCDateTimeField, wire_datetime
 from core.models import Team, User
-from okrs import selectors
+from okrs import rules, selectors
 from okrs.models import (
     CheckIn,
     Contribution,
@@ -124,6 +127,140 @@ class KeyResultSerializer(OutputSerializer):
 
     def get_quality_warnings(self, obj) -> list[str]:
         return selectors.key_result_warnings(obj)
+
+
+# --- the lists' lean path -------------------------------------------------------------------
+# A list page of 100 objectives or key results reads ``values()`` rows and writes them with the
+# functions below instead of a model instance and DRF fields per row. Each writes exactly what
+# its serializer declares (okrs/tests/test_api_dashboards_scale.py compares the two), decimals
+# through the declared fields themselves.
+
+
+def _time(value) -> str | None:
+    return None if value is None else wire_datetime(value)
+
+
+def _decimal(field: serializers.Field, value) -> str | None:
+    return None if value is None else field.to_representation(value)
+
+
+OBJECTIVE_WIRE_COLUMNS = (
+    "id",
+    "cycle_id",
+    "level",
+    "team_id",
+    "statement",
+    "description",
+    "owner_id",
+    "strategic_objective_id",
+    "parent_id",
+    "carried_from_id",
+    "grade",
+    "retrospective",
+    "graded_at",
+    "version",
+    "created_at",
+    "updated_at",
+    "progress",
+    "key_result_count",
+)
+_GRADE = serializers.DecimalField(max_digits=3, decimal_places=2)
+
+
+def objective_row_to_wire(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An objective on the wire, as ObjectiveSerializer declares it, from a
+    ``values(*OBJECTIVE_WIRE_COLUMNS)`` row of selectors.objective_api_list."""
+    progress = row["progress"]
+    return {
+        "id": str(row["id"]),
+        "cycle": row["cycle_id"],
+        "level": row["level"],
+        "team": row["team_id"],
+        "statement": row["statement"],
+        "description": row["description"],
+        "owner": row["owner_id"],
+        "strategic_objective": row["strategic_objective_id"],
+        "parent": row["parent_id"],
+        "carried_from": row["carried_from_id"],
+        "grade": _decimal(_GRADE, row["grade"]),
+        "retrospective": row["retrospective"],
+        "graded_at": _time(row["graded_at"]),
+        "version": int(row["version"]),
+        "created_at": _time(row["created_at"]),
+        "updated_at": _time(row["updated_at"]),
+        "progress": None if progress is None else float(progress),
+        "quality_warnings": rules.objective_advice(
+            statement=row["statement"],
+            level=row["level"],
+            has_strategic_link=row["strategic_objective_id"] is not None
+            or row["parent_id"] is not None,
+            has_parent=row["parent_id"] is not None,
+            key_result_count=row["key_result_count"],
+            all_weights_zero=row["key_result_count"] > 0 and progress is None,
+        ),
+    }
+
+
+KEY_RESULT_WIRE_COLUMNS = (
+    "id",
+    "objective_id",
+    "title",
+    "metric_kind",
+    "unit",
+    "start_value",
+    "target_value",
+    "direction",
+    "weight",
+    "owner_id",
+    "outcome_measure_id",
+    "carried_from_id",
+    "version",
+    "created_at",
+    "updated_at",
+    "current_value",
+    "confidence",
+    "last_check_in_at",
+    "progress",
+    "objective__cycle__status",
+)
+_VALUE = serializers.DecimalField(max_digits=18, decimal_places=4)
+_WEIGHT = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+def key_result_row_to_wire(row: Mapping[str, Any], *, now=None) -> dict[str, Any]:
+    """A key result on the wire, as KeyResultSerializer declares it, from a
+    ``values(*KEY_RESULT_WIRE_COLUMNS)`` row of selectors.key_result_api_list."""
+    confidence = row["confidence"]
+    return {
+        "id": str(row["id"]),
+        "objective": row["objective_id"],
+        "title": row["title"],
+        "metric_kind": row["metric_kind"],
+        "unit": row["unit"],
+        "start_value": _decimal(_VALUE, row["start_value"]),
+        "target_value": _decimal(_VALUE, row["target_value"]),
+        "direction": row["direction"],
+        "weight": _decimal(_WEIGHT, row["weight"]),
+        "owner": row["owner_id"],
+        "outcome_measure": row["outcome_measure_id"],
+        "carried_from": row["carried_from_id"],
+        "version": int(row["version"]),
+        "created_at": _time(row["created_at"]),
+        "updated_at": _time(row["updated_at"]),
+        "current_value": _decimal(_VALUE, row["current_value"]),
+        "confidence": None if confidence is None else int(confidence),
+        "last_check_in_at": _time(row["last_check_in_at"]),
+        "progress": float(row["progress"]),
+        "quality_warnings": selectors.key_result_advice_of(
+            title=row["title"],
+            metric_kind=row["metric_kind"],
+            owner_id=row["owner_id"],
+            last_check_in_at=row["last_check_in_at"],
+            created_at=row["created_at"],
+            cycle_status=row["objective__cycle__status"],
+            now=now,
+        ),
+    }
 
 
 class CheckInSerializer(OutputSerializer):

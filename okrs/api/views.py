@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -16,6 +18,8 @@ from core.api.pagination import CursorPage
 from core.api.viewsets import ServiceViewSet
 from okrs import selectors, services
 from okrs.api.serializers import (
+    KEY_RESULT_WIRE_COLUMNS,
+    OBJECTIVE_WIRE_COLUMNS,
     CheckInInput,
     CheckInSerializer,
     ContributionInput,
@@ -35,6 +39,8 @@ from okrs.api.serializers import (
     OutcomeMeasureSerializer,
     OutcomeMeasureValueInput,
     OutcomeMeasureValueSerializer,
+    key_result_row_to_wire,
+    objective_row_to_wire,
 )
 from okrs.models import (
     CheckIn,
@@ -264,6 +270,10 @@ class ObjectiveViewSet(FiguresMixin, TransitionMixin, ServiceViewSet):
     input_serializer_class = ObjectiveInput
     filterset_class = ObjectiveFilter
     queryset = Objective.objects.none()
+    list_values = OBJECTIVE_WIRE_COLUMNS
+
+    def list_row_to_wire(self, row):
+        return objective_row_to_wire(row)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -303,6 +313,15 @@ class KeyResultViewSet(FiguresMixin, ServiceViewSet):
     input_serializer_class = KeyResultInput
     filterset_class = KeyResultFilter
     queryset = KeyResult.objects.none()
+    list_values = KEY_RESULT_WIRE_COLUMNS
+
+    def list_row_to_wire(self, row):
+        return key_result_row_to_wire(row, now=self.now)
+
+    @cached_property
+    def now(self):
+        """One time for a whole page's staleness advice."""
+        return timezone.now()
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):

@@ -12,14 +12,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from core import services as core_services
 from core import webhooks
 from core.models import ApiToken, ChangeLogEntry, Role
+from core.tests.api_helpers import (
+    API,
+    assert_list_queries_do_not_grow,
+    assert_problem,
+    changes_after,
+    head,
+    url,
+    walk_pages,
+)
 from core.tests.factories import TeamFactory
 from okrs import services
 from okrs.models import (
@@ -43,15 +49,12 @@ from planning.tests.factories import StrategicObjectiveFactory, WorkPackageFacto
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
 CYCLES = f"{API}/cycles/"
 OBJECTIVES = f"{API}/objectives/"
 KEY_RESULTS = f"{API}/key-results/"
 CHECK_INS = f"{API}/check-ins/"
 CONTRIBUTIONS = f"{API}/contributions/"
 MEASURES = f"{API}/outcome-measures/"
-CHANGES = f"{API}/changes/"
-PROBLEM = "application/problem+json"
 TODAY = datetime.date(2026, 11, 25)
 
 FIELDS = {
@@ -155,24 +158,6 @@ VERSIONED = [CYCLES, OBJECTIVES, KEY_RESULTS, MEASURES]
 # --- helpers -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api():
-    """An APIClient carrying a fresh bearer token of the given membership (write scope unless told)."""
-
-    def make(membership, scope=ApiToken.Scope.WRITE):
-        issued = core_services.api_token_issue(
-            user=membership.user,
-            organization=membership.organization,
-            name="okr contract tests",
-            scope=scope,
-        )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return client
-
-    return make
-
-
 class World:
     """One organization's OKRs: a strategic objective, an active cycle with an organization
     objective and a team objective, a key result owned by a member with one check-in, a work
@@ -218,38 +203,6 @@ def foreign(other_org, make_member):
     world.leader = leader
     world.team = team
     return world
-
-
-def url(base: str, obj) -> str:
-    return f"{base}{obj.pk}/"
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    """An RFC 9457 problem with the given status, whose `errors` name at least ``fields``."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if fields:
-        assert set(fields) <= set(body.get("errors", {})), body
-    return body
-
-
-def head(client) -> str:
-    return client.get(f"{CHANGES}head/").json()["cursor"]
-
-
-def changes_after(client, cursor: str) -> list[dict]:
-    response = client.get(CHANGES, {"since": cursor, "limit": 1000})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def count_queries(call) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as ctx:
-        result = call()
-    return len(ctx.captured_queries), result
 
 
 def row_counts() -> dict:
@@ -849,14 +802,8 @@ def test_recording_and_reading_a_kpis_values(api, leader, world):
 def test_a_kpis_values_page_through_with_a_cursor(api, leader, world):
     OutcomeMeasureValueFactory.create_batch(6, measure=world.measure)
     client = api(leader)
-    response = client.get(f"{url(MEASURES, world.measure)}values/", {"page_size": 3})
-    seen: list[str] = []
-    while True:
-        page = response.json()
-        seen += [row["observed_on"] for row in page["results"]]
-        if page["next"] is None:
-            break
-        response = client.get(page["next"])
+    rows = walk_pages(client, f"{url(MEASURES, world.measure)}values/", {"page_size": 3})
+    seen = [row["observed_on"] for row in rows]
     assert seen == sorted(seen)
     assert len(seen) == len(set(seen)) == 7
 
@@ -989,16 +936,7 @@ def test_list_query_count_does_not_grow_with_the_page(
     else:
         path = base
         _make_rows(base, world, 101)
-    client = api(leader)
-    client.get(path)  # the token's first use is noted once
-    small, response = count_queries(lambda: client.get(path, {"page_size": 1}))
-    assert len(response.json()["results"]) == 1
-    with django_assert_num_queries(small):
-        response = client.get(path, {"page_size": 100})
-    assert len(response.json()["results"]) == 100
-    with django_assert_num_queries(small):
-        response = client.get(response.json()["next"])
-    assert len(response.json()["results"]) >= 1
+    assert_list_queries_do_not_grow(api(leader), path, {}, django_assert_num_queries)
 
 
 # --- the changes feed ----------------------------------------------------------------------

@@ -125,11 +125,31 @@ def branch(org, cycle, team, other_team, leader):
 # --- the strategy map: the selector -----------------------------------------------------------
 
 
-def test_strategy_map_tree_carries_outcome_and_activity_apart(leader, cycle, branch):
+def test_strategy_map_top_level_rolls_the_branch_up_without_loading_it(leader, cycle, branch):
     result = dashboards.strategy_map(membership=leader, cycle=cycle)
 
     [node] = result.strategies
     assert node.id == str(branch.strategy.pk)
+    assert node.trade_offs == ["No enterprise deals 0"]
+    # The top of the tree: rolled-up figures, no objectives or initiatives loaded.
+    assert (node.expanded, node.objectives, node.initiatives) == (False, [], [])
+    assert node.progress == pytest.approx(0.3)  # mean of the two objectives serving it
+    assert node.confidence == pytest.approx(5.5)
+    assert (node.objective_count, node.key_result_count, node.initiative_count) == (2, 2, 1)
+    assert node.stale_count == 1
+    assert node.health_counts == {"on_track": 1, "at_risk": 0, "off_track": 1}
+    assert (node.work.total, node.work.open, node.work.overdue) == (4, 2, 1)
+    assert (result.linked_work.open, result.unlinked_work.open) == (2, 1)
+    assert result.health_counts == {"on_track": 1, "at_risk": 0, "off_track": 1}
+    assert (result.objective_count, result.key_result_count) == (2, 2)
+
+
+def test_strategy_map_tree_carries_outcome_and_activity_apart(leader, cycle, branch):
+    result = dashboards.strategy_map(membership=leader, cycle=cycle, expand=str(branch.strategy.pk))
+
+    [node] = result.strategies
+    assert node.id == str(branch.strategy.pk)
+    assert node.expanded is True
     assert node.trade_offs == ["No enterprise deals 0"]
     # Outcome: the objectives serving it, their key results, health by okrs' own rule.
     [objective] = node.objectives
@@ -163,11 +183,117 @@ def test_strategy_map_tree_carries_outcome_and_activity_apart(leader, cycle, bra
 
 
 def test_strategy_map_numbers_agree_with_the_okr_board(leader, cycle, branch):
-    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    result = dashboards.strategy_branch(
+        membership=leader, cycle=cycle, strategic_objective=str(branch.strategy.pk)
+    )
     board = {o.pk: o for o in selectors.objective_list(membership=leader, cycle=cycle)}
-    objective = result.strategies[0].objectives[0]
+    objective = result.strategy.objectives[0]
     assert objective.progress == pytest.approx(board[branch.objective.pk].progress)
     assert objective.confidence == pytest.approx(board[branch.objective.pk].confidence)
+
+
+def test_cycle_figures_in_one_query_match_the_per_objective_selector(
+    leader, org, cycle, team, other_team
+):
+    branches = build(org, cycle=cycle, team=team, other_team=other_team, owner=leader, rows=3)
+    # Edge cases: no key result; no check-in; a weight of 0; a decreasing metric overshooting.
+    empty = ObjectiveFactory(cycle=cycle, strategic_objective=branches[0].strategy)
+    KeyResultFactory(objective=branches[1].objective, weight=0)
+    down = KeyResultFactory(
+        objective=branches[2].team_objective,
+        start_value=Decimal(100),
+        target_value=Decimal(50),
+        direction="decrease",
+    )
+    CheckInFactory(key_result=down, value=Decimal(40), confidence=9)
+    orm = {o.pk: o for o in selectors.objective_list(membership=leader, cycle=cycle)}
+    rows = selectors.objective_figures(membership=leader, cycle=cycle)
+    assert [r.id for r in rows] == list(orm)
+    for row in rows:
+        o = orm[row.id]
+        assert row.progress == pytest.approx(o.progress)
+        assert row.confidence == pytest.approx(o.confidence)
+        assert (row.key_result_count, row.stale_count) == (o.key_result_count, o.stale_count)
+    assert next(r for r in rows if r.id == empty.pk).progress is None
+
+
+def test_each_top_level_node_matches_its_expanded_branch(leader, org, cycle, team, other_team):
+    build(org, cycle=cycle, team=team, other_team=other_team, owner=leader, rows=3)
+    ObjectiveFactory(cycle=cycle, level=Objective.Level.TEAM, team=team, statement="Adrift")
+    for filters in ({}, {"team": team}):
+        result = dashboards.strategy_map(membership=leader, cycle=cycle, **filters)
+        for node in result.strategies:
+            branch = dashboards.strategy_branch(
+                membership=leader, cycle=cycle, strategic_objective=node.key, **filters
+            ).strategy
+            for name in ("objective_count", "key_result_count", "stale_count", "initiative_count"):
+                assert getattr(branch, name) == getattr(node, name), name
+            assert branch.progress == pytest.approx(node.progress)
+            assert branch.confidence == pytest.approx(node.confidence)
+            assert (branch.health, branch.health_counts) == (node.health, node.health_counts)
+            assert branch.work == node.work
+            shown = [*branch.objectives, *(t for o in branch.objectives for t in o.team_objectives)]
+            assert len(shown) == node.objective_count
+
+
+def test_a_large_branch_lists_its_top_objectives_in_full_and_counts_the_rest(
+    leader, cycle, branch, team, monkeypatch
+):
+    for i in range(3):
+        ObjectiveFactory(
+            cycle=cycle,
+            level=Objective.Level.TEAM,
+            team=team,
+            parent=branch.objective,
+            statement=f"Cascaded {i}",
+        )
+    key = str(branch.strategy.pk)
+    full = dashboards.strategy_branch(membership=leader, cycle=cycle, strategic_objective=key)
+    assert len(full.strategy.objectives[0].team_objectives) == 4
+    monkeypatch.setattr(dashboards, "BRANCH_OBJECTIVES_IN_FULL", 3)
+    monkeypatch.setattr(dashboards, "BRANCH_TEAM_OBJECTIVES", 2)
+    large = dashboards.strategy_branch(membership=leader, cycle=cycle, strategic_objective=key)
+    node = large.strategy
+    assert node.objective_count == 5  # the figures still cover every objective
+    assert node.progress == pytest.approx(full.strategy.progress)
+    [top] = node.objectives
+    assert [kr.id for kr in top.key_results] == [str(branch.kr.pk)]
+    assert top.more_team_objectives == 2
+    assert [t.id for t in top.team_objectives] == [
+        t.id for t in full.strategy.objectives[0].team_objectives[:2]
+    ]
+    first = top.team_objectives[0]
+    assert (first.key_results_shown, first.key_results, first.key_result_count) == (False, [], 1)
+
+
+def test_a_large_branch_page_links_to_what_it_only_counts(
+    as_role, cycle, branch, team, monkeypatch
+):
+    for _i in range(3):
+        ObjectiveFactory(
+            cycle=cycle, level=Objective.Level.TEAM, team=team, parent=branch.objective
+        )
+    monkeypatch.setattr(dashboards, "BRANCH_OBJECTIVES_IN_FULL", 3)
+    monkeypatch.setattr(dashboards, "BRANCH_TEAM_OBJECTIVES", 2)
+    client, _ = as_role("leader")
+    query = {"strategic_objective": str(branch.strategy.pk)}
+    html = client.get(reverse("okrs:strategy_map"), query, HTTP_HX_REQUEST="true").content
+    html = html.decode()
+    assert branch.kr.title in html  # the top objective's key results
+    assert branch.team_kr.title not in html  # a team objective's: counted, on its page
+    assert "1 key result: <a" in html
+    assert "2 more team objectives</a> cascade from it" in html
+    assert reverse("okrs:objective_detail", args=[branch.objective.pk]) in html
+
+
+def test_a_branch_not_on_the_map_names_the_field(leader, cycle, branch, other_org):
+    foreign = StrategicObjectiveFactory(organization=other_org)
+    for bad in ("nope", str(foreign.pk)):
+        with pytest.raises(ValidationError) as info:
+            dashboards.strategy_branch(membership=leader, cycle=cycle, strategic_objective=bad)
+        assert "strategic_objective" in info.value.message_dict
+        with pytest.raises(ValidationError):
+            dashboards.strategy_map(membership=leader, cycle=cycle, expand=bad)
 
 
 def test_team_filter_keeps_the_team_and_its_context(
@@ -179,8 +305,11 @@ def test_team_filter_keeps_the_team_and_its_context(
     WorkPackageFactory(team=other_team, initiative=other_initiative)
     WorkPackageFactory(team=other_team, initiative=branch.initiative)
 
-    mine = dashboards.strategy_map(membership=leader, cycle=cycle, team=team)
+    mine = dashboards.strategy_map(
+        membership=leader, cycle=cycle, team=team, expand=str(branch.strategy.pk)
+    )
     assert [s.id for s in mine.strategies] == [str(branch.strategy.pk)]
+    assert mine.strategies[0].work.total == 4
     assert mine.strategies[0].initiatives[0].work.total == 4  # the other team's one left out
     # The organization objective stays as context for the team objective cascading from it.
     assert [o.id for o in mine.strategies[0].objectives] == [str(branch.objective.pk)]
@@ -193,9 +322,10 @@ def test_team_filter_keeps_the_team_and_its_context(
 
 def test_objectives_serving_no_strategy_are_grouped_as_not_linked(leader, cycle, team, org):
     ObjectiveFactory(cycle=cycle, level=Objective.Level.TEAM, team=team, statement="Adrift")
-    result = dashboards.strategy_map(membership=leader, cycle=cycle)
+    result = dashboards.strategy_map(membership=leader, cycle=cycle, expand=dashboards.NO_STRATEGY)
     [group] = result.strategies
     assert group.id is None
+    assert group.objective_count == 1
     assert [o.statement for o in group.objectives] == ["Adrift"]
 
 
@@ -244,19 +374,68 @@ def test_page_shows_the_selectors_numbers(as_role, cycle, branch):
     assert figures["linked_share"] == f"{round(result.linked_share * 100)} %"
     assert branch.strategy.statement in html
     assert "No enterprise deals 0" in html  # trade-offs next to the objective
-    assert "2/4 done" in html
+    assert "2 objectives · 2 key results · 1 initiative" in html  # the branch, rolled up
+    assert "2/4 done" not in html  # its initiatives load when it is opened
     assert 'aria-current="page">Strategy map<' in html
+    # Opened without htmx (the link in the branch): the whole page with that branch open.
+    url = reverse("okrs:strategy_map")
+    html = client.get(url, {"strategic_objective": str(branch.strategy.pk)}).content.decode()
+    assert "2/4 done" in html
+    assert f'open id="so-{branch.strategy.pk}"' in html
+    assert branch.team_kr.title in html
+
+
+def test_opening_a_branch_swaps_in_its_objectives_and_initiatives(as_role, cycle, branch, team):
+    client, _ = as_role("leader")
+    url = reverse("okrs:strategy_map")
+    query = {"strategic_objective": str(branch.strategy.pk), "team": str(team.pk)}
+    response = client.get(url, query, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" not in html  # the branch alone
+    assert f'data-branch-loaded="{branch.strategy.pk}"' in html
+    assert branch.objective.statement in html
+    assert branch.team_kr.title in html
+    assert "2/4 done" in html
+    # The page's tree asks for it with the map's filters.
+    page = client.get(url, {"team": str(team.pk)}).content.decode()
+    assert f"?strategic_objective={branch.strategy.pk}&amp;cycle={cycle.pk}&amp;team={team.pk}" in (
+        page
+    )
+
+
+def test_a_foreign_or_unknown_branch_is_a_404_on_the_page(as_role, cycle, branch, other_org):
+    client, _ = as_role("leader")
+    foreign = StrategicObjectiveFactory(organization=other_org)
+    url = reverse("okrs:strategy_map")
+    for value in (str(foreign.pk), "x"):
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            assert client.get(url, {"strategic_objective": value}, **headers).status_code == 404
 
 
 def test_api_returns_the_selectors_numbers(as_role, cycle, branch, team):
     client, leader = as_role("leader")
-    body = client.get("/api/v1/dashboards/strategy-map/", {"team": str(team.pk)}).json()
+    url = "/api/v1/dashboards/strategy-map/"
+    body = client.get(url, {"team": str(team.pk)}).json()
     result = dashboards.strategy_map(membership=leader, cycle=cycle, team=team)
     assert body["cycle"]["id"] == str(cycle.pk)
     assert body["team"] == str(team.pk)
     assert body["health_counts"] == result.health_counts
     node = body["strategies"][0]
     assert node["progress"] == pytest.approx(result.strategies[0].progress)
+    assert (node["expanded"], node["objectives"], node["initiatives"]) == (False, [], [])
+    assert (node["objective_count"], node["key_result_count"], node["initiative_count"]) == (
+        2,
+        2,
+        1,
+    )
+    assert node["work"]["total"] == 4
+    # One branch, asked for by its strategic objective.
+    query = {"team": str(team.pk), "strategic_objective": str(branch.strategy.pk)}
+    body = client.get(url, query).json()
+    node = body["strategies"][0]
+    assert node["expanded"] is True
     assert node["initiatives"][0]["work"]["total"] == 4
     assert node["objectives"][0]["team_objectives"][0]["health"] == "off_track"
     assert body["unlinked_work"]["open"] == result.unlinked_work.open
@@ -270,6 +449,10 @@ def test_bad_filter_is_a_400_naming_the_field_on_page_and_api(as_role, cycle):
     api = client.get("/api/v1/dashboards/strategy-map/", {"cycle": "x"})
     assert api.status_code == 400
     assert api.json()["errors"] == {"cycle": ["No such OKR cycle in this organization."]}
+    for value in ("x", str(cycle.pk), ""):  # not a strategic objective on this map
+        api = client.get("/api/v1/dashboards/strategy-map/", {"strategic_objective": value})
+        assert api.status_code == 400
+        assert list(api.json()["errors"]) == ["strategic_objective"]
 
 
 def test_expanding_an_initiative_loads_a_limited_list_with_a_link_to_all(
@@ -378,18 +561,31 @@ def test_trend_chart_has_a_text_equivalent():
 
 # --- query counts: the same for a small and a much larger organization -------------------------
 
-PAGES = {
-    "strategy_map": lambda b: reverse("okrs:strategy_map"),
-    "okr_trends": lambda b: reverse("okrs:okr_trends"),
-    "initiative_work": lambda b: reverse("okrs:strategy_map_initiative", args=[b.initiative.pk]),
-    "api_strategy_map": lambda b: "/api/v1/dashboards/strategy-map/",
-    "api_okr_trends": lambda b: "/api/v1/dashboards/okr-trends/",
+PAGES = {  # a path, and the query besides the team filter
+    "strategy_map": lambda b: (reverse("okrs:strategy_map"), {}),
+    "strategy_branch": lambda b: (
+        reverse("okrs:strategy_map"),
+        {"strategic_objective": str(b.strategy.pk)},
+    ),
+    "okr_trends": lambda b: (reverse("okrs:okr_trends"), {}),
+    "initiative_work": lambda b: (
+        reverse("okrs:strategy_map_initiative", args=[b.initiative.pk]),
+        {},
+    ),
+    "api_strategy_map": lambda b: ("/api/v1/dashboards/strategy-map/", {}),
+    "api_strategy_branch": lambda b: (
+        "/api/v1/dashboards/strategy-map/",
+        {"strategic_objective": str(b.strategy.pk)},
+    ),
+    "api_okr_trends": lambda b: ("/api/v1/dashboards/okr-trends/", {}),
 }
 EXPECTED_QUERIES = {
-    "strategy_map": 13,
+    "strategy_map": 12,  # the top of the tree only
+    "strategy_branch": 10,  # htmx: one branch alone (no filter lists, no page chrome)
     "okr_trends": 11,
     "initiative_work": 7,
-    "api_strategy_map": 10,
+    "api_strategy_map": 9,
+    "api_strategy_branch": 14,  # the top, and one branch
     "api_okr_trends": 8,
 }
 
@@ -401,7 +597,8 @@ def test_query_count_does_not_grow_with_the_organization(
 ):
     client, leader = as_role("leader")
     branches = build(org, cycle=cycle, team=team, other_team=other_team, owner=leader, rows=rows)
-    url = PAGES[name](branches[-1])
+    url, query = PAGES[name](branches[-1])
+    headers = {"HTTP_HX_REQUEST": "true"} if name == "strategy_branch" else {}
     with django_assert_num_queries(EXPECTED_QUERIES[name]):
-        response = client.get(url, {"team": str(team.pk)})
+        response = client.get(url, {**query, "team": str(team.pk)}, **headers)
     assert response.status_code == 200

@@ -372,6 +372,26 @@ def test_the_board_shows_the_cascade_with_progress_confidence_and_health(as_role
     assert url("cycle_close", objs.cycle.pk) not in html
 
 
+def test_a_card_shows_the_first_team_objectives_and_counts_the_rest(as_role, objs, org):
+    from okrs.selectors import BOARD_TEAM_OBJECTIVES
+
+    extra = BOARD_TEAM_OBJECTIVES + 2  # with the fixture's own team objective: 3 beyond the cap
+    for i in range(extra):
+        ObjectiveFactory(
+            cycle=objs.cycle,
+            level="team",
+            team=TeamFactory(organization=org),
+            parent=objs.objective,
+            statement=f"Cascaded {i:02d}",
+        )
+    client, _ = as_role("viewer")
+    html = page(client.get(url("board")))
+    card = html[html.index(objs.objective.statement) :]
+    assert card.count('class="okr-child"') == BOARD_TEAM_OBJECTIVES
+    assert "3 more team objectives" in card
+    assert url("objective_detail", objs.objective.pk) in card
+
+
 def test_the_objective_page_charts_each_key_result_with_a_text_equivalent(as_role, objs):
     client, _ = as_role("member")
     html = page(client.get(url("objective_detail", objs.team_objective.pk)))
@@ -1211,7 +1231,7 @@ def build_kpi_edit(n, *, org, **_):
 
 QUERY_PAGES = {
     # page: (builder, signed-in role, queries whatever the number of rows)
-    "board": (build_board, "leader", 9),
+    "board": (build_board, "leader", 8),
     "objective_detail": (build_objective_detail, "leader", 10),
     "my_check_ins": (build_my_check_ins, "member", 5),
     "cycle_close": (build_cycle_close, "leader", 9),

@@ -62,8 +62,22 @@ def test_strategy_map_filter_and_expand(demo, sign_in, live_server):
             first.trade_offs[0]
         )
 
+    # The map shows the top of the tree, rolled up; a branch loads when it is opened (htmx).
+    expect(page.locator(".smap-so[open]")).to_have_count(0)
+    strategy = next(s for s in result.strategies if s.work.total)
+    node = page.locator(f"#so-{strategy.key}")
+    expect(node.locator("[data-branch-counts]")).to_contain_text(
+        f"{strategy.objective_count} objective"
+    )
+    node.locator("summary").first.click()
+    expect(node.locator(f'[data-branch-loaded="{strategy.key}"]')).to_have_count(1)
+    opened = dashboards.strategy_branch(
+        membership=leader, cycle=filters.cycle, strategic_objective=strategy.key
+    ).strategy
+    expect(node.locator(".smap-init")).to_have_count(len(opened.initiatives))
+
     # Open an initiative: its work packages load into the branch (htmx), capped, with a link on.
-    initiative = next(i for s in result.strategies for i in s.initiatives if i.work.total)
+    initiative = next(i for i in opened.initiatives if i.work.total)
     branch = page.locator(f"#init-{initiative.id}")
     branch.locator("summary").click()
     expect(branch.locator(".smap-work__item").first).to_be_visible()
@@ -87,6 +101,9 @@ def test_strategy_map_filter_and_expand(demo, sign_in, live_server):
     page.get_by_role("button", name="Collapse all").click()
     expect(page.locator(".smap-so[open]")).to_have_count(0)
     page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".smap-so[open]")).to_have_count(len(filtered.strategies))
+    # Every branch loads, its objectives open.
+    expect(page.locator("[data-branch-pending]")).to_have_count(0)
     expect(page.locator(".smap-obj[open]")).to_have_count(page.locator(".smap-obj").count())
 
     page.set_viewport_size(PHONE)
