@@ -240,76 +240,57 @@ def _share(row: tuple) -> dict[str, int]:
     }
 
 
-SHARE_COLUMNS = """
-    count(wp.id),
-    count(wp.id) FILTER (WHERE wp.initiative_id IS NOT NULL),
-    coalesce(sum(wp.estimate), 0)::int,
-    coalesce(sum(wp.estimate) FILTER (WHERE wp.initiative_id IS NOT NULL), 0)::int,
-    count(wp.id) FILTER (WHERE wp.estimate IS NULL)
-"""
-# Work in progress at some point between two moments (see the module's docstring).
-ACTIVE_BETWEEN = "wp.started_at < {ends} AND (wp.finished_at IS NULL OR wp.finished_at >= {starts})"
-
+# Effort comes from the read model planning_effortweek (planning.models.EffortWeek, kept by
+# database triggers): per team and week, the work that started and the work that ended (finished
+# the week before). Work in progress at some point in the weeks [first, end) is what started
+# before ``end`` minus what ended by ``first``; in a week W, what started by W minus what ended by
+# W. A few thousand narrow rows for a whole organization, instead of every work package.
+EFFORT_TEAM_SQL = "(%(team)s::uuid IS NULL OR e.team_id = %(team)s::uuid)"
+_MEASURES = ("", "_linked", "_points", "_linked_points", "_unestimated")
+SHARE_COLUMNS = ",\n".join(
+    f"coalesce(sum(e.started{m} - CASE WHEN e.week <= %(first_week)s THEN e.ended{m} ELSE 0 END), "
+    "0)::int"
+    for m in _MEASURES
+)
 ALIGNMENT_TEAMS_SQL = f"""
     SELECT t.id, t.name, {SHARE_COLUMNS}
-    FROM planning_workpackage wp JOIN core_team t ON t.id = wp.team_id
-    WHERE wp.organization_id = %(org)s AND {TEAM_SQL}
-      AND {ACTIVE_BETWEEN.format(starts="%(start)s", ends="%(end)s")}
+    FROM planning_effortweek e JOIN core_team t ON t.id = e.team_id
+    WHERE e.organization_id = %(org)s AND {EFFORT_TEAM_SQL} AND e.week < %(end_week)s
     GROUP BY GROUPING SETS ((t.id, t.name), ())
+    HAVING sum(e.started - CASE WHEN e.week <= %(first_week)s THEN e.ended ELSE 0 END) > 0
     ORDER BY (t.id IS NOT NULL), t.name
 """  # noqa: S608 - constant fragments of this module; values are parameters
-# Each package adds itself from the week it started (or the period's first) and takes itself away
-# the week after it finished; a running sum over the weeks then gives each week's effort. One pass
-# over the work, whatever the number of weeks (a range join would visit every package per week).
+# Everything that started or ended before the period counts in its first week; a running sum
+# over the weeks then gives each week's effort.
 ALIGNMENT_WEEKS_SQL = f"""
     WITH weeks AS ({WEEKS_SQL}),
-    wp AS (
-        SELECT greatest(
-                   date_trunc('week', wp.started_at AT TIME ZONE %(tz)s),
-                   date_trunc('week', %(today)s::timestamp) - (%(weeks)s - 1) * interval '1 week'
-               )::date AS from_week,
-               (date_trunc('week', wp.finished_at AT TIME ZONE %(tz)s) + interval '1 week')::date
-                   AS until_week,
-               coalesce(wp.estimate, 0) AS points,
-               wp.estimate IS NULL AS unestimated,
-               wp.initiative_id IS NOT NULL AS linked
-        FROM planning_workpackage wp
-        WHERE wp.organization_id = %(org)s AND {TEAM_SQL}
-          AND {ACTIVE_BETWEEN.format(starts="%(start)s", ends="%(end)s")}
-    ),
-    deltas AS (
-        SELECT from_week AS week, 1 AS n, points, unestimated, linked FROM wp
-        UNION ALL
-        SELECT until_week, -1, -points, unestimated, linked FROM wp WHERE until_week IS NOT NULL
-    ),
     per_week AS (
-        SELECT week, sum(n) AS items, sum(n) FILTER (WHERE linked) AS linked_items,
-               sum(points) AS points, sum(points) FILTER (WHERE linked) AS linked_points,
-               sum(n) FILTER (WHERE unestimated) AS unestimated
-        FROM deltas GROUP BY week
+        SELECT greatest(e.week, %(first_week)s) AS week,
+               {", ".join(f"sum(e.started{m} - e.ended{m}) AS d{i}" for i, m in enumerate(_MEASURES))}
+        FROM planning_effortweek e
+        WHERE e.organization_id = %(org)s AND {EFFORT_TEAM_SQL} AND e.week < %(end_week)s
+        GROUP BY 1
     )
     SELECT weeks.week,
-           (sum(coalesce(p.items, 0)) OVER running)::int,
-           (sum(coalesce(p.linked_items, 0)) OVER running)::int,
-           (sum(coalesce(p.points, 0)) OVER running)::int,
-           (sum(coalesce(p.linked_points, 0)) OVER running)::int,
-           (sum(coalesce(p.unestimated, 0)) OVER running)::int
+           {", ".join(f"(sum(coalesce(p.d{i}, 0)) OVER running)::int" for i in range(5))}
     FROM weeks LEFT JOIN per_week p ON p.week = weeks.week
     WINDOW running AS (ORDER BY weeks.week)
     ORDER BY weeks.week
 """  # noqa: S608 - constant fragments of this module; values are parameters
 
 
-def _listing(queryset, limit: int) -> Listing:
+def _listing(queryset, limit: int, total: int | None = None) -> Listing:
     """The first ``limit`` rows and the total, in one query: the count is an uncorrelated
-    subquery (run once, without the joins the rows need), the rows a top-N sort."""
-    count = queryset.order_by().values(
-        n=Func(F("id"), function="COUNT", output_field=IntegerField())
-    )
+    subquery (run once, without the joins the rows need), the rows a top-N sort. A ``total``
+    known already (from the read model) is not counted again."""
+    rows = queryset.select_related(None).annotate(team_name=F("team__name"))
+    if total is None:
+        count = queryset.order_by().values(
+            n=Func(F("id"), function="COUNT", output_field=IntegerField())
+        )
+        rows = rows.annotate(total=Subquery(count))
     rows = list(
-        queryset.select_related(None)
-        .annotate(total=Subquery(count), team_name=F("team__name"))
-        .values(
+        rows.values(
             "id",
             "title",
             "team_name",
@@ -320,11 +301,13 @@ def _listing(queryset, limit: int) -> Listing:
             "due_date",
             "success_review_date",
             "created_at",
-            "total",
+            *(["total"] if total is None else []),
         )[:limit]
     )
+    if total is None:
+        total = rows[0]["total"] if rows else 0
     return Listing(
-        total=rows[0]["total"] if rows else 0,
+        total=total,
         rows=[
             WorkRow(
                 id=r["id"],
@@ -357,7 +340,13 @@ def alignment(
 ) -> Alignment:
     """Is the work adding up to the strategy? Five queries, whatever the organization's size."""
     period = period_for(membership=membership, weeks=weeks, today=today)
-    params = {**period.sql, "org": membership.organization_id, "team": team.pk if team else None}
+    params = {
+        **period.sql,
+        "first_week": period.first_week,
+        "end_week": period.end,
+        "org": membership.organization_id,
+        "team": team.pk if team else None,
+    }
     total, teams = Share(), []
     for row in _rows(ALIGNMENT_TEAMS_SQL, params):
         if row[0] is None:
@@ -370,10 +359,11 @@ def alignment(
     work = _work(membership, team)
     start, end = period.moment(period.first_week), period.moment(period.end)
     unlinked = _listing(
-        work.filter(initiative__isnull=True, started_at__lt=end)
+        work.filter(initiative__isnull=True, started_at__isnull=False, started_at__lt=end)
         .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=start))
         .order_by(F("estimate").desc(nulls_last=True), "team__name", "title", "id"),
         limit,
+        total=total.items - total.linked_items,
     )
     stale_before = period.moment(period.today - timedelta(days=STALE_INTENTION_DAYS - 1))
     stale = _listing(
@@ -513,55 +503,67 @@ class Delivery:
 DONE_IN = "wp.status = 'done' AND wp.finished_at >= %(start)s AND wp.finished_at < %(end)s"
 DECIDED_IN = "wp.decided_at >= %(start)s AND wp.decided_at < %(end)s"
 CYCLE_DAYS = "extract(epoch FROM wp.finished_at - wp.started_at) / 86400.0"
-DELIVERY_TEAMS_SQL = f"""
-    SELECT t.id, t.name,
-        count(*) FILTER (WHERE {DONE_IN}),
-        coalesce(sum(wp.estimate) FILTER (WHERE {DONE_IN}), 0)::int,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY {CYCLE_DAYS})
-            FILTER (WHERE {DONE_IN} AND wp.started_at IS NOT NULL),
-        percentile_cont(0.85) WITHIN GROUP (ORDER BY {CYCLE_DAYS})
-            FILTER (WHERE {DONE_IN} AND wp.started_at IS NOT NULL),
-        count(*) FILTER (WHERE {DONE_IN} AND wp.due_date IS NOT NULL),
-        count(*) FILTER (
-            WHERE {DONE_IN} AND (wp.finished_at AT TIME ZONE %(tz)s)::date <= wp.due_date
-        ),
-        count(*) FILTER (WHERE {DECIDED_IN} AND wp.decision = 'continue'),
-        count(*) FILTER (WHERE {DECIDED_IN} AND wp.decision = 'revise'),
-        count(*) FILTER (WHERE {DECIDED_IN} AND wp.decision = 'stop')
-    FROM planning_workpackage wp JOIN core_team t ON t.id = wp.team_id
-    WHERE wp.organization_id = %(org)s AND {TEAM_SQL}
-      AND (({DONE_IN}) OR ({DECIDED_IN}))
-    GROUP BY GROUPING SETS ((t.id, t.name), ())
-    ORDER BY (t.id IS NOT NULL), t.name
-"""  # noqa: S608 - constant fragments of this module; values are parameters
-DELIVERY_WEEKS_SQL = f"""
-    WITH weeks AS ({WEEKS_SQL}),
-    done AS (
-        SELECT date_trunc('week', wp.finished_at AT TIME ZONE %(tz)s)::date AS week,
-               count(*) AS finished, coalesce(sum(wp.estimate), 0) AS points
+# One pass over the work done or decided in the period (an index range each: see the indexes
+# planning_wp_done_idx and planning_wp_decided_idx), then the per-team rows, their total and the
+# weeks from it. Rows: (part, team id, team name, week, measures…); part 0 the total, 1 a team,
+# 2 a week (finished, points).
+DELIVERY_SQL = f"""
+    WITH wp AS MATERIALIZED (
+        SELECT wp.team_id, wp.estimate, wp.due_date, wp.decision,
+               ({DONE_IN}) AS done, ({DECIDED_IN}) AS decided,
+               {CYCLE_DAYS} AS cycle,
+               (wp.finished_at AT TIME ZONE %(tz)s)::date AS finished_day,
+               date_trunc('week', wp.finished_at AT TIME ZONE %(tz)s)::date AS week
         FROM planning_workpackage wp
-        WHERE wp.organization_id = %(org)s AND {TEAM_SQL} AND {DONE_IN}
-        GROUP BY 1
+        WHERE wp.organization_id = %(org)s AND {TEAM_SQL}
+          AND (({DONE_IN}) OR ({DECIDED_IN}))
+    ),
+    weeks AS ({WEEKS_SQL}),
+    done_weeks AS (
+        SELECT week, count(*) AS finished, coalesce(sum(estimate), 0) AS points
+        FROM wp WHERE done GROUP BY week
     )
-    SELECT weeks.week, coalesce(done.finished, 0)::int, coalesce(done.points, 0)::int
-    FROM weeks LEFT JOIN done ON done.week = weeks.week
-    ORDER BY weeks.week
+    (
+        SELECT CASE WHEN GROUPING(t.id, t.name) = 0 THEN 1 ELSE 0 END AS part,
+            t.id, t.name, NULL::date AS week,
+            count(*) FILTER (WHERE w.done),
+            coalesce(sum(w.estimate) FILTER (WHERE w.done), 0)::int,
+            percentile_cont(ARRAY[0.5, 0.85]) WITHIN GROUP (ORDER BY w.cycle)
+                FILTER (WHERE w.done AND w.cycle IS NOT NULL),
+            count(*) FILTER (WHERE w.done AND w.due_date IS NOT NULL),
+            count(*) FILTER (WHERE w.done AND w.finished_day <= w.due_date),
+            count(*) FILTER (WHERE w.decided AND w.decision = 'continue'),
+            count(*) FILTER (WHERE w.decided AND w.decision = 'revise'),
+            count(*) FILTER (WHERE w.decided AND w.decision = 'stop')
+        FROM wp w JOIN core_team t ON t.id = w.team_id
+        GROUP BY GROUPING SETS ((t.id, t.name), ())
+    )
+    UNION ALL
+    (
+        SELECT 2, NULL, NULL, weeks.week, coalesce(d.finished, 0), coalesce(d.points, 0)::int,
+            NULL, NULL, NULL, NULL, NULL, NULL
+        FROM weeks LEFT JOIN done_weeks d ON d.week = weeks.week
+    )
+    ORDER BY part, name, week
 """  # noqa: S608 - constant fragments of this module; values are parameters
 
 
 def _delivery_row(row: tuple) -> DeliveryRow:
+    """(team id, team name, finished, points, [median, p85] cycle days, with a due date, on
+    time, continued, revised, stopped)."""
+    median, p85 = row[4] if row[4] is not None else (None, None)
     return DeliveryRow(
         team_id=row[0],
         team_name=row[1] or "",
         finished=row[2],
         finished_points=row[3],
-        cycle_median_days=round(row[4], 1) if row[4] is not None else None,
-        cycle_p85_days=round(row[5], 1) if row[5] is not None else None,
-        with_due_date=row[6],
-        on_time=row[7],
-        continued=row[8],
-        revised=row[9],
-        stopped=row[10],
+        cycle_median_days=round(median, 1) if median is not None else None,
+        cycle_p85_days=round(p85, 1) if p85 is not None else None,
+        with_due_date=row[5],
+        on_time=row[6],
+        continued=row[7],
+        revised=row[8],
+        stopped=row[9],
     )
 
 
@@ -572,16 +574,18 @@ def delivery(
     weeks: int = DEFAULT_WEEKS,
     today: date | None = None,
 ) -> Delivery:
-    """How the tactical layer delivers, per team. Two queries, whatever the organization's size."""
+    """How the tactical layer delivers, per team. One query, whatever the organization's size."""
     period = period_for(membership=membership, weeks=weeks, today=today)
     params = {**period.sql, "org": membership.organization_id, "team": team.pk if team else None}
     total, teams = DeliveryRow(team_id=None, team_name="All teams"), []
-    for row in _rows(DELIVERY_TEAMS_SQL, params):
-        if row[0] is None:
-            total = _delivery_row((None, "All teams", *row[2:]))
+    weekly: list[WeekThroughput] = []
+    for part, team_id, team_name, week, *measures in _rows(DELIVERY_SQL, params):
+        if part == 0:
+            total = _delivery_row((None, "All teams", *measures))
+        elif part == 1:
+            teams.append(_delivery_row((team_id, team_name, *measures)))
         else:
-            teams.append(_delivery_row(row))
-    weekly = [WeekThroughput(*row) for row in _rows(DELIVERY_WEEKS_SQL, params)]
+            weekly.append(WeekThroughput(week=week, finished=measures[0], points=measures[1]))
     return Delivery(period=period, team=team, total=total, teams=teams, weekly=weekly)
 
 

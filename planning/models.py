@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from core.audit import tracked
 from core.models import Organization, Team
@@ -119,6 +119,10 @@ class Initiative(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Work in flight first, then ready, intentions, and the closed ones last (the work list's order).
+WORK_STATUS_ORDER = ("in_progress", "ready", "intention", "done", "stopped")
 
 
 @tracked()
@@ -256,6 +260,48 @@ class WorkPackage(models.Model):
             # The API's cursor order (CursorPage: created_at, id): a page is an index range.
             models.Index(fields=["organization", "created_at", "id"]),
             models.Index(fields=["organization", "source", "external_id"]),
+            # The work list's order (planning.selectors.work_package_list): a page is an index
+            # range, not a sort of the whole organization's work.
+            models.Index(
+                F("organization"),
+                Case(
+                    *(When(status=s, then=Value(i)) for i, s in enumerate(WORK_STATUS_ORDER)),
+                    output_field=models.IntegerField(),
+                ),
+                F("due_date").asc(nulls_last=True),
+                F("title"),
+                F("id"),
+                name="planning_wp_list_order_idx",
+            ),
+            # The alignment dashboard's lists (planning.dashboards.alignment): the largest
+            # unlinked work, the oldest intentions, the longest overdue success checks.
+            models.Index(
+                F("organization"),
+                F("estimate").desc(nulls_last=True),
+                name="planning_wp_unlinked_idx",
+                condition=Q(initiative__isnull=True, started_at__isnull=False),
+            ),
+            models.Index(
+                fields=["organization", "created_at", "id"],
+                name="planning_wp_intention_idx",
+                condition=Q(status="intention"),
+            ),
+            models.Index(
+                fields=["organization", "success_review_date", "id"],
+                name="planning_wp_review_due_idx",
+                condition=Q(status__in=["ready", "in_progress", "done"]),
+            ),
+            # The delivery dashboard: work done, and decisions taken, in a period.
+            models.Index(
+                fields=["organization", "finished_at"],
+                name="planning_wp_done_idx",
+                condition=Q(status="done"),
+            ),
+            models.Index(
+                fields=["organization", "decided_at"],
+                name="planning_wp_decided_idx",
+                condition=Q(decided_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -289,3 +335,52 @@ class WorkPackage(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.STOPPED)
+
+
+class EffortWeek(models.Model):
+    """The alignment dashboard's read model: per team and week, the work that started in progress
+    that week and the work that stopped being in progress (it finished the week before).
+
+    ``week`` is a Monday in the organization's time zone. Work started in week S and finished in
+    week F is in progress in the weeks S…F: it adds itself to ``started*`` of week S and to
+    ``ended*`` of week F + 1 (work finished before it started counts as finished when it
+    started). Work in progress at some point in a period of weeks [A, B) is then what started
+    before B minus what ended by A; in a week W, what started by W minus what ended by W.
+
+    Written only by database triggers, installed by migration 0004 (plain SQL there, not
+    django-pgtrigger, so that ``pgtrigger.ignore()``, which seed_scale uses to skip the audit
+    triggers, cannot leave it stale): statement triggers on planning_workpackage, so every door
+    (the services, bulk upserts, QuerySet.update, raw SQL, seeds) keeps it current in the same
+    transaction, and one on core_organization's time zone, which rebuilds the organization's rows
+    (``planning_effort_rebuild(organization_id)``). Never written by Python.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of their own: the unique (organization, team, week) serves every read, and each
+    # index more is written on every change the triggers make (the table is updated in place,
+    # HOT, thanks to its fillfactor: migration 0004).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField()
+    started = models.IntegerField(default=0)
+    started_linked = models.IntegerField(default=0)
+    started_points = models.IntegerField(default=0)
+    started_linked_points = models.IntegerField(default=0)
+    started_unestimated = models.IntegerField(default=0)
+    ended = models.IntegerField(default=0)
+    ended_linked = models.IntegerField(default=0)
+    ended_points = models.IntegerField(default=0)
+    ended_linked_points = models.IntegerField(default=0)
+    ended_unestimated = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "week"], name="effort_week_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.week}"

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Membership, Team
-from planning.models import Initiative, StrategicObjective, WorkPackage
+from planning.models import WORK_STATUS_ORDER, Initiative, StrategicObjective, WorkPackage
 
 Status = WorkPackage.Status
 OPEN_STATUSES = (Status.INTENTION, Status.READY, Status.IN_PROGRESS)
 STRATEGY_STATUS_ORDER = ("active", "draft", "achieved", "retired")
-WORK_STATUS_ORDER = ("in_progress", "ready", "intention", "done", "stopped")
 
 
 def _rank(order: tuple[str, ...]) -> Case:
@@ -28,7 +28,8 @@ def _rank(order: tuple[str, ...]) -> Case:
 
 
 def work_status_rank() -> Case:
-    """Work in flight first, then ready, intentions, and the closed ones last."""
+    """Work in flight first, then ready, intentions, and the closed ones last (the expression
+    of the index planning_wp_list_order_idx: change both together)."""
     return _rank(WORK_STATUS_ORDER)
 
 
@@ -49,6 +50,17 @@ def work_progress(row) -> float | None:
     """Share of the work that is done, stopped work left out; None when there is none."""
     counted = row.wp_total - row.wp_stopped
     return row.wp_done / counted if counted else None
+
+
+def team_choices(*, membership: Membership) -> list[dict[str, Any]]:
+    """The organization's active teams as ``{"id", "name"}`` rows, by name: the options of the
+    team filters (plain rows: a filter of 200 teams needs no model instances)."""
+    rows = (
+        Team.objects.filter(organization_id=membership.organization_id, archived_at__isnull=True)
+        .order_by("name")
+        .values("id", "name")
+    )
+    return [dict(row) for row in rows]
 
 
 # --- strategic objectives ------------------------------------------------------------------
@@ -138,6 +150,11 @@ def work_package_list(
         packages = packages.filter(team=team)
     if status:
         packages = packages.filter(status=status)
+        if status in WORK_STATUS_ORDER:
+            # The rank too, so that a page of one status is a range of the list's order index.
+            packages = packages.alias(status_rank=work_status_rank()).filter(
+                status_rank=WORK_STATUS_ORDER.index(status)
+            )
     if owner is not None:
         packages = packages.filter(owner=owner)
     if initiative is not None:
@@ -146,7 +163,9 @@ def work_package_list(
         packages = packages.filter(initiative__isnull=not linked)
     if open_only:
         packages = packages.filter(status__in=OPEN_STATUSES)
-    return packages.order_by(work_status_rank(), F("due_date").asc(nulls_last=True), "title")
+    # The order of the index planning_wp_list_order_idx: a page is an index range, not a sort
+    # of the organization's work; the id makes the order total, so pages never overlap.
+    return packages.order_by(work_status_rank(), F("due_date").asc(nulls_last=True), "title", "id")
 
 
 def work_package_get(*, membership: Membership, work_package_id) -> WorkPackage:

@@ -251,11 +251,30 @@ def initiative_edit(request, initiative_id):
 # --- work packages -------------------------------------------------------------------------
 
 
+# What planning/_work_table.html shows of a work package and its relations: a page of 50 rows
+# loads these columns only (no descriptions, outputs, audit fields or password hashes).
+WORK_TABLE_FIELDS = (
+    "id",
+    "title",
+    "category",
+    "decision",
+    "due_date",
+    "estimate",
+    "status",
+    "team__name",
+    "owner__full_name",
+    "owner__email",
+    "initiative__title",
+    "initiative__strategic_objective__statement",
+)
+
+
 @membership_required
 def work_list(request):
-    teams = team_list(organization=request.organization)
     team = (
-        teams.filter(pk=request.GET["team"]).first() if _is_uuid(request.GET.get("team")) else None
+        team_list(organization=request.organization).filter(pk=request.GET["team"]).first()
+        if _is_uuid(request.GET.get("team"))
+        else None
     )
     status = (
         request.GET.get("status")
@@ -265,14 +284,14 @@ def work_list(request):
     linked = {"yes": True, "no": False}.get(request.GET.get("linked", ""))
     packages = selectors.work_package_list(
         membership=request.membership, team=team, status=status, linked=linked
-    )
+    ).only(*WORK_TABLE_FIELDS)
     page = Paginator(packages, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "planning/work_list.html",
         {
             "page": page,
-            "teams": teams,
+            "teams": selectors.team_choices(membership=request.membership),
             "team": team,
             "status": status,
             "linked": request.GET.get("linked", ""),
@@ -552,6 +571,7 @@ def work_history(request, work_package_id):
 # --- Insight dashboards (part 2): alignment and delivery ------------------------------------
 
 INSIGHT_WEEK_CHOICES = (4, 8, 12, 26)
+TEAM_ROWS = 20  # a dashboard's per-team table shows this many teams until asked for all
 
 
 def insight_filters(request):
@@ -565,10 +585,23 @@ def insight_filters(request):
 
 def insight_context(request, filters, errors) -> dict:
     return {
-        "teams": team_list(organization=request.organization),
+        "teams": selectors.team_choices(membership=request.membership),
         "filters": filters,
         "filter_errors": errors,
         "week_choices": INSIGHT_WEEK_CHOICES,
+    }
+
+
+def team_rows(request, rows: list, *, largest) -> dict:
+    """The per-team table of a dashboard: the TEAM_ROWS teams with the most (``largest``: the
+    number to sort by) unless ``?teams=all`` asks for every one. The numbers stay the selector's;
+    a meeting-room screen over 200 teams shows the ones that carry the work first."""
+    ordered = sorted(rows, key=lambda r: (-largest(r), r.team_name))
+    show_all = request.GET.get("teams") == "all"
+    return {
+        "team_rows": ordered if show_all else ordered[:TEAM_ROWS],
+        "teams_total": len(ordered),
+        "teams_all": show_all,
     }
 
 
@@ -583,6 +616,7 @@ def dash_alignment(request):
         "planning/dash_alignment.html",
         {
             **insight_context(request, filters, errors),
+            **team_rows(request, data.teams, largest=lambda t: t.points),
             "data": data,
             "chart": dashboards.alignment_chart(data),
         },
@@ -601,6 +635,7 @@ def dash_delivery(request):
         "planning/dash_delivery.html",
         {
             **insight_context(request, filters, errors),
+            **team_rows(request, data.teams, largest=lambda t: t.finished),
             "data": data,
             "chart": dashboards.throughput_chart(data),
         },

@@ -359,6 +359,32 @@ def test_api_answers_with_the_selectors_numbers(client_for, leader, team, demois
     assert [w["finished"] for w in delivery["weekly"]] == [w.finished for w in d.weekly]
 
 
+@pytest.mark.parametrize("name", ["dash_alignment", "dash_delivery"])
+def test_a_page_shows_the_largest_teams_first_and_all_on_demand(
+    client_for, leader, org, work, name
+):
+    from planning.views import TEAM_ROWS
+
+    teams = [TeamFactory(organization=org, name=f"Team {i:02}") for i in range(TEAM_ROWS + 3)]
+    for i, t in enumerate(teams):
+        for _ in range(1 + i % 3):  # teams 2, 5, 8, … carry three packages each
+            work(at(monday(2)), at(monday(1)), team=t, estimate=1 + i)
+    client = client_for(leader)
+    html = client.get(reverse(f"planning:{name}")).content.decode()
+    shown = re.findall(r'<tr data-team="(Team \d+)">', html)
+    largest = sorted(
+        teams, key=lambda t: (-(1 + teams.index(t) % 3) * (1 + teams.index(t)), t.name)
+    )
+    if name == "dash_delivery":  # finished work packages, the most first
+        largest = sorted(teams, key=lambda t: (-(1 + teams.index(t) % 3), t.name))
+    assert shown == [t.name for t in largest[:TEAM_ROWS]]
+    assert f"Show all {len(teams)} teams" in html
+
+    everything = client.get(reverse(f"planning:{name}"), {"teams": "all"}).content.decode()
+    assert len(re.findall(r'<tr data-team="Team \d+">', everything)) == len(teams)
+    assert "Show only the largest" in everything
+
+
 @pytest.mark.parametrize("name", ["alignment", "delivery"])
 def test_api_bad_filter_is_a_400_naming_the_field(client_for, leader, name):
     response = client_for(leader).get(f"/api/v1/dashboards/{name}/", {"weeks": "100"})
@@ -442,3 +468,187 @@ def test_api_query_count_does_not_grow_with_the_organization(
             assert client.get(f"/api/v1/dashboards/{name}/").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+# --- the alignment read model (EffortWeek) stays equal to the work, whatever the door -------
+
+EFFORT_FIELDS = [
+    f"{side}{m}"
+    for side in ("started", "ended")
+    for m in ("", "_linked", "_points", "_linked_points", "_unestimated")
+]
+
+
+def _effort_expected(org) -> dict:
+    """EffortWeek as it should be, computed in Python from the organization's work packages."""
+    from core.models import Organization
+
+    tz = zoneinfo.ZoneInfo(Organization.objects.get(pk=org.pk).timezone)
+    rows: dict = {}
+
+    def add(wp, side: str, moment: datetime, sign: int = 1) -> None:
+        day = moment.astimezone(tz).date()
+        week = (
+            day
+            - timedelta(days=day.weekday())
+            + (timedelta(weeks=1) if side == "ended" else timedelta())
+        )
+        row = rows.setdefault((wp.team_id, week), dict.fromkeys(EFFORT_FIELDS, 0))
+        linked = wp.initiative_id is not None
+        row[side] += sign
+        row[f"{side}_linked"] += sign if linked else 0
+        row[f"{side}_points"] += sign * (wp.estimate or 0)
+        row[f"{side}_linked_points"] += sign * (wp.estimate or 0) if linked else 0
+        row[f"{side}_unestimated"] += sign if wp.estimate is None else 0
+
+    for wp in WorkPackage.objects.filter(organization=org, started_at__isnull=False):
+        assert wp.started_at is not None
+        add(wp, "started", wp.started_at)
+        if wp.finished_at is not None:
+            add(wp, "ended", max(wp.finished_at, wp.started_at))
+    return {k: v for k, v in rows.items() if any(v.values())}
+
+
+def _effort_stored(org) -> dict:
+    from planning.models import EffortWeek
+
+    stored = {}
+    for row in EffortWeek.objects.filter(organization=org).values(
+        "team_id", "week", *EFFORT_FIELDS
+    ):
+        key = (row.pop("team_id"), row.pop("week"))
+        if any(row.values()):
+            stored[key] = row
+    return stored
+
+
+def test_the_effort_read_model_follows_services_bulk_updates_deletes_and_the_time_zone(
+    api, leader, org, team, other_team, member, initiative
+):
+    from core.models import Organization
+    from planning import services
+
+    def check() -> None:
+        assert _effort_stored(org) == _effort_expected(org)
+
+    ready = {
+        "owner": member.user,
+        "due_date": today() + timedelta(days=30),
+        "success_criterion": "Bookings grow",
+        "success_review_date": today() + timedelta(days=40),
+    }
+    # Services: created, started, finished, reopened, re-estimated, moved, linked, deleted.
+    wp = services.work_package_create(
+        actor=leader, title="Checkout", team=team, status="ready", estimate=3, **ready
+    )
+    other = services.work_package_create(
+        actor=leader, title="Search", team=team, status="ready", initiative=initiative, **ready
+    )
+    check()
+    services.work_package_update(actor=leader, work_package=wp, status="in_progress")
+    services.work_package_update(actor=leader, work_package=other, status="in_progress")
+    check()
+    services.work_package_update(actor=leader, work_package=wp, status="done")
+    check()
+    services.work_package_update(
+        actor=leader, work_package=wp, status="in_progress", reopen_reason="Not done after all"
+    )
+    check()
+    services.work_package_update(
+        actor=leader, work_package=wp, estimate=8, initiative=initiative, team=other_team
+    )
+    check()
+    # Direct writes: QuerySet.update moving timestamps back (as the demo does), and factories.
+    WorkPackage.objects.filter(pk=other.pk).update(
+        started_at=at(monday(5)), finished_at=at(monday(2) + timedelta(days=3))
+    )
+    WorkPackage.objects.filter(pk=wp.pk).update(started_at=at(monday(4)), finished_at=at(monday(6)))
+    WorkPackageFactory(team=team, started_at=at(monday(3)), estimate=None)
+    # Sunday evening in Berlin is already Monday in Auckland (the time zone change below).
+    WorkPackageFactory(team=team, started_at=at(monday(2) - timedelta(days=1), 20), estimate=4)
+    WorkPackageFactory(team=team, title="Never started", estimate=5)
+    WorkPackage.objects.filter(pk=other.pk).update(title="Renamed only")  # no effect
+    check()
+    # The bulk door: one insert, one update, many rows at once.
+    client = api(leader)
+    items = [
+        {
+            "source": "jira",
+            "external_id": f"B{i}",
+            "title": f"Synced {i}",
+            "team": str(team.pk if i % 2 else other_team.pk),
+            "estimate": i,
+            "status": "in_progress",
+            "owner": str(member.user.pk),
+            "due_date": (today() + timedelta(days=30)).isoformat(),
+            "success_criterion": "It ships",
+            "success_review_date": (today() + timedelta(days=40)).isoformat(),
+        }
+        for i in range(6)
+    ]
+    response = client.post("/api/v1/work-packages/bulk/", {"items": items}, format="json")
+    assert response.status_code == 200, response.content
+    assert {r["status"] for r in response.json()["results"]} == {"created"}
+    check()
+    for entry in items:
+        entry.update(status="done", estimate=entry["estimate"] + 1)
+    response = client.post("/api/v1/work-packages/bulk/", {"items": items}, format="json")
+    assert {r["status"] for r in response.json()["results"]} == {"updated"}
+    check()
+    services.work_package_delete(actor=leader, work_package=other)
+    WorkPackage.objects.filter(source="jira", external_id="B1").delete()
+    check()
+    # Another time zone moves every week boundary: the organization's rows are rebuilt.
+    in_berlin = _effort_stored(org)
+    Organization.objects.filter(pk=org.pk).update(timezone="Pacific/Auckland")
+    check()
+    assert _effort_stored(org) != in_berlin
+
+
+def test_alignment_from_the_read_model_matches_counting_the_work(leader, team, other_team, work):
+    """The dashboard's numbers against a plain count over the work packages, for every week."""
+    initiative = InitiativeFactory(
+        strategic_objective__organization=leader.organization, organization=leader.organization
+    )
+    for i in range(14):
+        started = at(monday(i % 9) + timedelta(days=i % 7), 8 + i % 12)
+        finished = started + timedelta(days=3 * i) if i % 3 else None
+        extra = {"owner": None, "status": "stopped"} if i % 4 == 0 else {}
+        work(
+            started,
+            finished if finished is None or finished < timezone.now() else None,
+            estimate=None if i % 5 == 0 else i,
+            initiative=initiative if i % 2 else None,
+            team=team if i % 4 else other_team,
+            **extra,
+        )
+    WorkPackageFactory(team=team, estimate=2)  # never started
+    data = dashboards.alignment(membership=leader, weeks=8)
+    period = data.period
+
+    def active(start: datetime, end: datetime, **filters) -> list[WorkPackage]:
+        return [
+            wp
+            for wp in WorkPackage.objects.filter(organization=leader.organization, **filters)
+            if wp.started_at is not None
+            and wp.started_at < end
+            and (wp.finished_at is None or wp.finished_at >= start)
+        ]
+
+    start, end = period.moment(period.first_week), period.moment(period.end)
+    everything = active(start, end)
+    assert data.total.items == len(everything)
+    assert data.total.linked_items == sum(wp.initiative_id is not None for wp in everything)
+    assert data.total.points == sum(wp.estimate or 0 for wp in everything)
+    assert data.total.unestimated == sum(wp.estimate is None for wp in everything)
+    assert data.unlinked.total == sum(wp.initiative_id is None for wp in everything)
+    for t in data.teams:
+        mine = active(start, end, team_id=t.team_id)
+        assert (t.items, t.points) == (len(mine), sum(wp.estimate or 0 for wp in mine))
+    for w in data.weekly:
+        week = active(period.moment(w.week), period.moment(w.week + timedelta(weeks=1)))
+        assert (w.items, w.points, w.linked_points) == (
+            len(week),
+            sum(wp.estimate or 0 for wp in week),
+            sum(wp.estimate or 0 for wp in week if wp.initiative_id is not None),
+        )

@@ -12,11 +12,13 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Role
 from core.tests.factories import MembershipFactory, TeamFactory
+from planning import selectors
 from planning.models import Initiative, StrategicObjective, WorkPackage
 from planning.tests.factories import (
     InitiativeFactory,
@@ -469,6 +471,41 @@ def test_work_list_filters(
     assert (unlinked.title in html) is shows_unlinked
     if not shows_linked and not shows_unlinked:
         assert "No work packages match" in html
+
+
+def test_work_list_pages_in_one_total_order_filtered_or_not(as_role, org, team):
+    """Work in flight first, then ready, intentions, closed; by due date (none last), title and
+    id, so that equal titles never repeat or vanish across pages (the order of the index
+    planning_wp_list_order_idx); a status filter keeps the same order."""
+    today = timezone.localdate()
+    owner = MembershipFactory(organization=org, teams=[team]).user
+    for i in range(55):
+        WorkPackageFactory(
+            team=team,
+            title="Same title",
+            owner=owner,
+            ready=True,
+            status=Status.INTENTION
+            if i % 5 == 0
+            else (Status.IN_PROGRESS if i % 2 else Status.READY),
+            due_date=None if i % 10 == 0 else today + datetime.timedelta(days=i % 3),
+        )
+    client, _ = as_role("viewer")
+    expected = list(
+        WorkPackage.objects.filter(organization=org)
+        .order_by(selectors.work_status_rank(), F("due_date").asc(nulls_last=True), "title", "id")
+        .values_list("pk", flat=True)
+    )
+    shown = []
+    for number in (1, 2):
+        html = page(client.get(f"{url('work_list')}?page={number}"))
+        shown += re.findall(rf'href="{url("work_list")}([0-9a-f-]{{36}})/"', html)
+    assert [str(pk) for pk in expected] == shown
+    in_flight = page(client.get(f"{url('work_list')}?status=in_progress"))
+    ids = re.findall(rf'href="{url("work_list")}([0-9a-f-]{{36}})/"', in_flight)
+    assert ids == [
+        str(pk) for pk in expected if WorkPackage.objects.get(pk=pk).status == Status.IN_PROGRESS
+    ]
 
 
 def test_work_list_marks_unlinked_work(as_role, two_packages):
