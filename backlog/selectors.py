@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
@@ -71,6 +72,13 @@ def teams_for_switcher(*, membership: Membership) -> list[Team]:
     return sorted(teams, key=lambda t: (t.pk not in mine, t.name.lower()))
 
 
+def team_choices(*, membership: Membership) -> QuerySet[Team]:
+    """Every active team, by name: what a team filter offers (no counts, no joins)."""
+    return Team.objects.filter(
+        organization_id=membership.organization_id, archived_at__isnull=True
+    ).order_by("name")
+
+
 def default_team(*, membership: Membership, teams: list[Team]) -> Team | None:
     """The team a page opens on: the caller's own team, else the first one."""
     return teams[0] if teams else None
@@ -93,6 +101,21 @@ def capacity_policy_for_team(*, membership: Membership, team: Team) -> CapacityP
         organization_id=membership.organization_id, team=team
     ).first()
     return policy or CapacityPolicy(organization_id=membership.organization_id, team=team)
+
+
+def team_settings(*, membership: Membership, team: Team) -> tuple[ScoringModel, CapacityPolicy]:
+    """The team's scoring model and capacity policy (or their unsaved defaults), in one query."""
+    row = (
+        Team.objects.select_related("scoring_model", "capacity_policy")
+        .filter(organization_id=membership.organization_id, pk=team.pk)
+        .first()
+    )
+    model = getattr(row, "scoring_model", None) if row is not None else None
+    policy = getattr(row, "capacity_policy", None) if row is not None else None
+    return (
+        model or ScoringModel(organization_id=membership.organization_id, team=team),
+        policy or CapacityPolicy(organization_id=membership.organization_id, team=team),
+    )
 
 
 # --- scores --------------------------------------------------------------------------------
@@ -204,6 +227,16 @@ def _open_sprint_of() -> Subquery:
     )
 
 
+# What a ranked backlog row shows besides the work package itself.
+RANKED_RELATED = (
+    "owner",
+    "initiative",
+    "initiative__strategic_objective",
+    "backlog_score",
+    "backlog_score__ranked_by",
+)
+
+
 def ranked_backlog(*, membership: Membership, team: Team, model: ScoringModel) -> QuerySet:
     """The team's not-done work packages, scored and ranked, in one query.
 
@@ -223,13 +256,7 @@ def ranked_backlog(*, membership: Membership, team: Team, model: ScoringModel) -
         WorkPackage.objects.filter(
             organization_id=membership.organization_id, team=team, status__in=OPEN_STATUSES
         )
-        .select_related(
-            "owner",
-            "initiative",
-            "initiative__strategic_objective",
-            "backlog_score",
-            "backlog_score__ranked_by",
-        )
+        .select_related(*RANKED_RELATED)
         .annotate(
             score=score,
             fit=strategic_fit(),
@@ -253,12 +280,16 @@ def _with_score_rows(rows: list[WorkPackage]) -> list[WorkPackage]:
     return rows
 
 
+BACKLOG_PAGE_SIZE = 50  # a backlog page shows this many items; the rest are a page away
+
+
 @dataclass
 class BacklogView:
     team: Team
     model: ScoringModel
     policy: CapacityPolicy
-    items: list[WorkPackage]  # after filters, in rank order; ``position`` is the full backlog's
+    items: list[WorkPackage]  # this page's, after filters, in rank order; ``position`` is the
+    # full backlog's
     total: int  # items in the whole backlog, before filters
     points_total: int
     points_ready: int
@@ -267,6 +298,7 @@ class BacklogView:
     open_sprint: Sprint | None
     filtered: bool = False
     groups: dict[str, str] = field(default_factory=dict)  # category -> group label
+    page: Page | None = None  # of the filtered items (``page.paginator.count`` of them)
 
 
 def backlog_for_team(
@@ -276,35 +308,66 @@ def backlog_for_team(
     category: str | None = None,
     readiness: str | None = None,
     linked: bool | None = None,
+    page: int | str | None = 1,
+    per_page: int | None = None,
 ) -> BacklogView:
-    """The team's ranked backlog with its headline numbers.
+    """The team's ranked backlog with its headline numbers, a page of items at a time.
 
     Ranking needs the whole backlog (a filtered view keeps each item's real position), so the
-    filters apply to the one ranked result, not to the query.
+    whole backlog is ranked in one query of plain values (what the headline numbers and the
+    filters need); then only the shown page's work packages are loaded with what the rows show.
     """
-    model = scoring_model_for_team(membership=membership, team=team)
-    policy = capacity_policy_for_team(membership=membership, team=team)
-    rows = _with_score_rows(list(ranked_backlog(membership=membership, team=team, model=model)))
+    model, policy = team_settings(membership=membership, team=team)
+    ranked = ranked_backlog(membership=membership, team=team, model=model)
+    # (id, position, status, estimate, category, initiative id, score, fit, rank value,
+    # open sprint id), in rank order
+    rows = list(
+        ranked.select_related(None).values_list(
+            "id",
+            "position",
+            "status",
+            "estimate",
+            "category",
+            "initiative_id",
+            "score",
+            "fit",
+            "rank_value",
+            "open_sprint_id",
+        )
+    )
     items = rows
     if category:
-        items = [wp for wp in items if wp.category == category]
+        items = [r for r in items if r[4] == category]
     if readiness == "ready":
-        items = [wp for wp in items if wp.status != Status.INTENTION]
+        items = [r for r in items if r[2] != Status.INTENTION]
     elif readiness == "intention":
-        items = [wp for wp in items if wp.status == Status.INTENTION]
+        items = [r for r in items if r[2] == Status.INTENTION]
     if linked is not None:
-        items = [wp for wp in items if (wp.initiative_id is not None) == linked]
+        items = [r for r in items if (r[5] is not None) == linked]
+    shown = Paginator(items, per_page or BACKLOG_PAGE_SIZE).get_page(page)
+    ranking = {r[0]: r for r in shown.object_list}
+    loaded: dict[Any, WorkPackage] = {}
+    if ranking:
+        # The page's rows with what they show; their rank and score as ranked above.
+        for wp in WorkPackage.objects.filter(
+            organization_id=membership.organization_id, pk__in=list(ranking)
+        ).select_related(*RANKED_RELATED):
+            row = ranking[wp.pk]
+            wp.position, wp.score, wp.fit = row[1], row[6], row[7]  # type: ignore[attr-defined]
+            wp.rank_value, wp.open_sprint_id = row[8], row[9]  # type: ignore[attr-defined]
+            loaded[wp.pk] = wp
+    page_items = _with_score_rows([loaded[pk] for pk in ranking if pk in loaded])
     open_sprint = current_sprint(membership=membership, team=team)
     return BacklogView(
         team=team,
         model=model,
         policy=policy,
-        items=items,
+        items=page_items,
         total=len(rows),
-        points_total=sum(wp.estimate or 0 for wp in rows),
-        points_ready=sum(wp.estimate or 0 for wp in rows if wp.status != Status.INTENTION),
-        intentions=sum(1 for wp in rows if wp.status == Status.INTENTION),
-        unlinked=sum(1 for wp in rows if wp.initiative_id is None),
+        points_total=sum(r[3] or 0 for r in rows),
+        points_ready=sum(r[3] or 0 for r in rows if r[2] != Status.INTENTION),
+        intentions=sum(1 for r in rows if r[2] == Status.INTENTION),
+        unlinked=sum(1 for r in rows if r[5] is None),
         open_sprint=open_sprint,
         filtered=bool(category or readiness or linked is not None),
         groups={
@@ -312,6 +375,7 @@ def backlog_for_team(
             for group, categories in policy.groups.items()
             for category in categories
         },
+        page=shown,
     )
 
 
@@ -517,9 +581,25 @@ def sprint_commitments(*, membership: Membership, sprint: Sprint) -> list[Sprint
     )
 
 
+# The work package fields the sprint board reads of its candidates and intentions (the
+# readiness checklist needs the owner, the due date and the success check).
+BOARD_FIELDS = (
+    "id",
+    "team_id",
+    "title",
+    "status",
+    "category",
+    "estimate",
+    "owner_id",
+    "due_date",
+    "success_criterion",
+    "success_review_date",
+)
+
+
 def sprint_board(*, membership: Membership, sprint: Sprint) -> SprintBoard:
     """Everything the sprint page shows: what is committed, the split, and what could be next."""
-    policy = capacity_policy_for_team(membership=membership, team=sprint.team)
+    model, policy = team_settings(membership=membership, team=sprint.team)
     commitments = sprint_commitments(membership=membership, sprint=sprint)
     by_category: dict[str, int] = {}
     for c in commitments:
@@ -529,10 +609,14 @@ def sprint_board(*, membership: Membership, sprint: Sprint) -> SprintBoard:
     intentions: list[WorkPackage] = []
     elsewhere = 0
     if sprint.is_open:
-        model = scoring_model_for_team(membership=membership, team=sprint.team)
-        for wp in _with_score_rows(
-            list(ranked_backlog(membership=membership, team=sprint.team, model=model))
-        ):
+        # Only what the board shows of each backlog item (rank, title, points, category, score,
+        # readiness): no related rows, so hundreds of items stay cheap to load.
+        rows = (
+            ranked_backlog(membership=membership, team=sprint.team, model=model)
+            .select_related(None)
+            .only(*BOARD_FIELDS)
+        )
+        for wp in rows:
             held_by = wp.open_sprint_id  # type: ignore[attr-defined]
             if held_by is not None:
                 elsewhere += held_by != sprint.pk

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +32,6 @@ from backlog.models import CapacityPolicy, CategoryGroup, Idea, ScoringModel
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
-from core.selectors import team_list
 from planning import dashboards as planning_dashboards
 from planning import selectors as planning_selectors
 from planning.models import WorkPackage
@@ -101,6 +101,7 @@ def backlog(request):
         category=category,
         readiness=readiness,
         linked=linked,
+        page=request.GET.get("page"),
     )
     return render(
         request,
@@ -151,7 +152,27 @@ def backlog_move(request, work_package_id):
         messages.error(request, f"“{work_package.title}”: " + " ".join(exc.messages))
     else:
         messages.success(request, f"Moved “{work_package.title}” to #{position}.")
+        return redirect(
+            _page_of_position(_safe_next(request, fallback), position) + f"#wp-{work_package.pk}"
+        )
     return redirect(_safe_next(request, fallback) + f"#wp-{work_package.pk}")
+
+
+def _page_of_position(url: str, position: int) -> str:
+    """The backlog URL showing ``position``: the backlog is paged, and a move can cross pages
+    (only when unfiltered: a filtered page holds other items)."""
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    if parts.path != reverse("backlog:backlog") or any(
+        query.get(f) for f in ("category", "readiness", "linked")
+    ):
+        return url
+    page = (position - 1) // selectors.BACKLOG_PAGE_SIZE + 1
+    if page > 1:
+        query["page"] = str(page)
+    else:
+        query.pop("page", None)
+    return urlunsplit(parts._replace(query=query.urlencode()))
 
 
 @require_POST
@@ -414,7 +435,9 @@ def _commit_form(request, board, data=None):
             organization_id=request.membership.organization_id
         ),
     )
-    form.fields["work_package"].widget.choices = [
+    widget = form.fields["work_package"].widget
+    widget.template_name = "backlog/_commit_select.html"
+    widget.choices = [
         ("", "— Choose ready work —"),
         *[
             (
@@ -725,6 +748,8 @@ def idea_promote(request, idea_id):
 
 # --- Insight dashboards (part 2): capacity --------------------------------------------------
 
+CAPACITY_TEAMS_PER_PAGE = 10
+
 
 @membership_required
 def dash_capacity(request):
@@ -739,16 +764,20 @@ def dash_capacity(request):
     data = dashboards.capacity(
         membership=request.membership, team=filters.team, weeks=filters.weeks
     )
+    # Every team's numbers feed the drift call-out; the cards (chart and sprint table) come a
+    # page of teams at a time: 200 charts on one page is unreadable and slow to render.
+    page = Paginator(data.teams, CAPACITY_TEAMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "backlog/dash_capacity.html",
         {
-            "teams": team_list(organization=request.organization),
+            "teams": selectors.team_choices(membership=request.membership),
             "filters": filters,
             "filter_errors": errors,
             "week_choices": (4, 8, 12, 26),
             "data": data,
-            "rows": [(t, dashboards.capacity_chart(t)) for t in data.teams],
+            "page": page,
+            "rows": [(t, dashboards.capacity_chart(t)) for t in page.object_list],
             "can_plan": request.membership.is_leader or request.membership.is_team_lead,
         },
         status=400 if errors else 200,

@@ -12,30 +12,32 @@ import datetime
 from typing import cast
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from backlog import services
 from backlog.models import CapacityPolicy, Idea, RankChange, ScoringModel, Sprint, SprintCommitment
 from backlog.tests.factories import IdeaFactory, SprintCommitmentFactory, SprintFactory
-from core import services as core_services
 from core.models import ApiToken, Team
+from core.tests.api_helpers import (
+    API,
+    assert_list_queries_do_not_grow,
+    assert_problem,
+    changes_after,
+    head,
+    url,
+    walk_pages,
+)
 from core.tests.factories import TeamFactory
 from planning.models import WorkPackage
 from planning.tests.factories import WorkPackageFactory
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
 SCORING = f"{API}/scoring-models/"
 CAPACITY = f"{API}/capacity-policies/"
 BACKLOG = f"{API}/backlog/"
 SPRINTS = f"{API}/sprints/"
 COMMITMENTS = f"{API}/sprint-commitments/"
 IDEAS = f"{API}/ideas/"
-CHANGES = f"{API}/changes/"
-PROBLEM = "application/problem+json"
 
 SPRINT_FIELDS = {
     "id",
@@ -77,50 +79,6 @@ IDEA_FIELDS = {
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api():
-    """An APIClient carrying a fresh bearer token of the given membership (write unless told)."""
-
-    def make(membership, scope=ApiToken.Scope.WRITE):
-        issued = core_services.api_token_issue(
-            user=membership.user,
-            organization=membership.organization,
-            name="backlog contract tests",
-            scope=scope,
-        )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return client
-
-    return make
-
-
-def url(base: str, obj, suffix: str = "") -> str:
-    return f"{base}{obj.pk}/{suffix}"
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    """An RFC 9457 problem with the given status, whose `errors` name at least ``fields``."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if fields:
-        assert set(fields) <= set(body.get("errors", {})), body
-    return body
-
-
-def head(client) -> str:
-    return client.get(f"{CHANGES}head/").json()["cursor"]
-
-
-def changes_after(client, cursor: str) -> list[dict]:
-    response = client.get(CHANGES, {"since": cursor, "limit": 1000})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
 
 
 def ops(client, cursor: str) -> list[tuple[str, str, str]]:
@@ -810,32 +768,14 @@ def test_list_query_count_does_not_grow_with_the_page(
 ):
     params = _make_rows(resource, leader, team, 101)
     base = f"{API}/{resource}/"
-    client = api(leader)
-    client.get(base, params)  # the token's first use is noted once
-    with CaptureQueriesContext(connection) as small_ctx:
-        response = client.get(base, {**params, "page_size": 1})
-    assert len(response.json()["results"]) == 1
-    small = len(small_ctx.captured_queries)
-    with django_assert_num_queries(small):
-        response = client.get(base, {**params, "page_size": 100})
-    assert len(response.json()["results"]) == 100
-    with django_assert_num_queries(small):
-        response = client.get(response.json()["next"])
-    assert len(response.json()["results"]) >= 1
+    assert_list_queries_do_not_grow(api(leader), base, params, django_assert_num_queries)
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_cursor_pages_walk_every_row_exactly_once(api, leader, team, resource):
     params = _make_rows(resource, leader, team, 12)
-    client = api(leader)
-    response = client.get(f"{API}/{resource}/", {**params, "page_size": 5})
-    seen: list[str] = []
-    while True:
-        assert response.status_code == 200, response.content
-        seen += [row["id"] for row in response.json()["results"]]
-        if response.json()["next"] is None:
-            break
-        response = client.get(response.json()["next"])
+    rows = walk_pages(api(leader), f"{API}/{resource}/", {**params, "page_size": 5})
+    seen = [row["id"] for row in rows]
     assert len(seen) == len(set(seen)) >= 12
 
 

@@ -247,3 +247,59 @@ def test_page_and_api_query_counts_do_not_grow_with_the_organization(
     assert apis[0] == apis[1]
     with django_assert_num_queries(pages[1]):
         client.get(url)
+
+
+# --- many teams: the cards come a page at a time; the API's wire equals its serializer ------
+
+
+def test_the_page_shows_a_page_of_team_cards_and_names_every_drifting_team(
+    client_for, leader, team, other_team, sprint_with, monkeypatch
+):
+    from backlog import views
+
+    monkeypatch.setattr(views, "CAPACITY_TEAMS_PER_PAGE", 1)
+    sprint_with(3, {"strategic": 2, "tactical": 18}, name="Growth's")
+    sprint_with(3, {"strategic": 1, "tactical": 19}, team=other_team, name="Platform's")
+    client = client_for(leader)
+
+    first = client.get(reverse("backlog:dash_capacity")).content.decode()
+    second = client.get(reverse("backlog:dash_capacity"), {"page": "2"}).content.decode()
+
+    assert 'data-team="Growth"' in first
+    assert 'data-team="Platform"' not in first
+    assert 'data-team="Platform"' in second
+    assert 'data-team="Growth"' not in second
+    for html in (first, second):
+        assert "2 teams drifting from the target split" in html
+        assert f"?team={other_team.pk}" in html  # each drifting team links to its own view
+    assert "Teams 1–1 of 2" in first
+    assert "Next teams →" in first
+    assert "← Previous teams" in second
+
+
+def test_the_apis_wire_is_what_the_serializer_documents(leader, team, other_team, sprint_with):
+    import json
+
+    from backlog.api.dashboards import CapacitySerializer, capacity_to_wire
+
+    CapacityPolicy.objects.create(
+        organization=team.organization,
+        team=team,
+        split=CapacityPolicy.Split.DETAILED,
+        strategic_share=50,
+        tactical_share=20,
+        urgent_share=10,
+        experimentation_share=10,
+        maintenance_share=10,
+    )
+    sprint_with(30, {"strategic": 14, "tactical": 6}, closed=True, name="Sprint 1")
+    sprint_with(16, {"strategic": 5, "stakeholder_request": 10, "operational": 5}, name="Sprint 2")
+    sprint_with(3, {}, team=other_team, name="Empty")
+
+    for data in (
+        dashboards.capacity(membership=leader),
+        dashboards.capacity(membership=leader, team=team, weeks=4),
+    ):
+        assert json.loads(json.dumps(capacity_to_wire(data))) == json.loads(
+            json.dumps(CapacitySerializer(data).data)
+        )

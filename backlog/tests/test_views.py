@@ -1061,7 +1061,7 @@ def build_idea_list(n, *, org, team, make_member, lead):
 QUERY_PAGES = {
     # page: (builder, queries whatever the number of rows)
     "backlog": (build_backlog, 10),
-    "sprint_detail": (build_sprint, 10),
+    "sprint_detail": (build_sprint, 9),  # the scoring model and split in one query
     "sprint_list": (build_sprint_list, 8),
     "sprint_overview": (build_sprint_overview, 10),
     "idea_list": (build_idea_list, 9),
@@ -1114,3 +1114,73 @@ def test_the_work_package_panel_runs_a_constant_number_of_queries(
     assert f"of {rows}" in html
     assert html.count("carried over") == rows
     assert "From idea" in html
+
+
+# --- a long backlog comes a page at a time ---------------------------------------------------
+
+
+def test_a_long_backlog_is_paged_and_keeps_each_items_rank_and_the_whole_backlogs_numbers(
+    as_role, team, make_work, monkeypatch
+):
+    from backlog import selectors
+
+    monkeypatch.setattr(selectors, "BACKLOG_PAGE_SIZE", 2)
+    for i in range(5):  # ranked by the weighted score: more impact first
+        wp = make_work(f"Item {i}", estimate=1 + i)
+        WorkPackageScoreFactory(work_package=wp, impact=5 - i)
+    client, _ = as_role("team_lead")
+    backlog_url = f"{url('backlog')}?team={team.pk}"
+
+    first = page(client.get(backlog_url))
+    assert re.findall(r'class="row-title"[^>]*>(.*?)</a>', first) == ["Item 0", "Item 1"]
+    assert "Items 1–2 of 5 · page 1 of 3" in first
+    assert '<div class="stat__value">5</div>' in first  # the whole backlog's numbers
+    assert "15<span" in first  # points ready: 1 + 2 + 3 + 4 + 5
+
+    second = page(client.get(f"{backlog_url}&page=2"))
+    assert re.findall(r'class="row-title"[^>]*>(.*?)</a>', second) == ["Item 2", "Item 3"]
+    assert '<span class="rank">3</span>' in second
+    assert '<span class="rank">4</span>' in second
+    assert "← Higher ranked" in second
+    assert "Lower ranked →" in second
+
+    # Moving the top item of page 2 up lands it on page 1: the redirect follows it there.
+    item2 = WorkPackage.objects.get(title="Item 2")
+    response = client.post(
+        url("backlog_move", item2.pk),
+        {"direction": "up", "next": f"{backlog_url}&page=2"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{backlog_url}#wp-{item2.pk}"
+    moved = page(client.get(backlog_url))
+    assert re.findall(r'class="row-title"[^>]*>(.*?)</a>', moved) == ["Item 0", "Item 2"]
+
+
+def test_a_filtered_backlog_is_paged_over_the_matching_items(as_role, team, make_work, monkeypatch):
+    from backlog import selectors
+
+    monkeypatch.setattr(selectors, "BACKLOG_PAGE_SIZE", 2)
+    for i in range(4):
+        wp = make_work(f"Item {i}", category="tactical" if i % 2 else "strategic")
+        WorkPackageScoreFactory(work_package=wp, impact=5 - i)
+    client, _ = as_role("member")
+
+    html = page(client.get(f"{url('backlog')}?team={team.pk}&category=tactical"))
+
+    assert re.findall(r'class="row-title"[^>]*>(.*?)</a>', html) == ["Item 1", "Item 3"]
+    assert re.findall(r'<span class="rank">(\d+)</span>', html) == ["2", "4"]
+    assert 'class="pagination"' not in html
+
+
+def test_the_sprint_page_lists_a_dozen_intentions_and_links_to_the_rest(as_role, team):
+    sprint = SprintFactory(team=team)
+    for i in range(14):
+        WorkPackageFactory(team=team, title=f"Intention {i}")
+    client, _ = as_role("team_lead")
+
+    html = page(client.get(url("sprint_detail", sprint.pk)))
+
+    assert html.count("Intention ") == 12
+    assert "2 more: " in html
+    assert f"?team={team.pk}&readiness=intention" in html
+    assert "all 14 intentions in the backlog" in html
