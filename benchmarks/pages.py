@@ -109,6 +109,14 @@ ENTRIES: list[Entry] = [
     Entry("backlog", "backlog:backlog", query=lambda c: f"team={c.team_id}"),
     Entry("sprint", "backlog:sprint_detail", kwargs=lambda c: {"sprint_id": c.sprint_id}),
     Entry("review agenda", "reviews:session_detail", kwargs=lambda c: {"session_id": c.session_id}),
+    Entry("landing, leader (page)", "home"),
+    Entry("attention list (API)", "api:dashboard-attention", api=True),
+    Entry(
+        "attention list of a team (API)",
+        "api:dashboard-attention",
+        api=True,
+        query=lambda c: f"team={c.team_id}",
+    ),
     Entry("work package list (page)", "planning:work_list"),
     Entry(
         "work package detail (page)",

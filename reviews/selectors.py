@@ -1,7 +1,7 @@
 """Every read of the cadence, scoped to the caller's organization (the sweeps read across all).
 
 An agenda is built from live data in a constant number of queries (one per section, each
-capped at rules.AGENDA_ROWS rows with the section's full count from a window function), and
+capped at rules.AGENDA_ROWS rows with the section's full count from a subquery), and
 the reminder sweeps find what is due across every organization in a few queries, whatever the
 number of people or work packages.
 """
@@ -26,10 +26,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
@@ -108,13 +110,27 @@ def cadence_get(*, membership: Membership, cadence_id) -> Cadence:
     )
 
 
+def _count_per_session(model) -> Coalesce:
+    """How many rows of ``model`` a session has, as a correlated subquery: computed for the
+    sessions shown only, where joining both children and grouping counted them for every
+    session of the organization before the LIMIT."""
+    rows = (
+        model.objects.filter(session_id=OuterRef("pk"))
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def _sessions(membership: Membership) -> QuerySet[ReviewSession]:
     return (
         ReviewSession.objects.filter(organization_id=membership.organization_id)
         .select_related("cadence", "cadence__team", "cadence__organization")
         .annotate(
-            decision_count=Count("decisions", distinct=True),
-            learning_count=Count("learnings", distinct=True),
+            decision_count=_count_per_session(Decision),
+            learning_count=_count_per_session(Learning),
         )
     )
 
@@ -205,8 +221,11 @@ def decision_list(
         decisions = decisions.filter(owner=owner)
     if session is not None:
         decisions = decisions.filter(session=session)
-    open_first = Case(When(status=Decision.Status.OPEN, then=Value(0)), default=Value(1))
-    return decisions.order_by(open_first, "-created_at")
+    # Open first, newest first. "open" sorts after "done", so descending status is open first:
+    # the index on (organization, status, created_at) read backwards gives the first page
+    # without sorting every decision (a CASE expression could not use it). A third status
+    # must keep this order (reviews/tests/test_selectors.py checks it).
+    return decisions.order_by("-status", "-created_at")
 
 
 def decision_get(*, membership: Membership, decision_id) -> Decision:
@@ -494,9 +513,29 @@ class AgendaContext:
         return packages.select_related("owner", "team", "initiative")
 
 
+class _Total(Subquery):
+    """How many rows a queryset has, as a column: ``(SELECT COUNT(*) FROM (…))``. Not
+    correlated, so PostgreSQL counts once (an InitPlan) over the narrow rows alone."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS _rows)"
+    output_field = IntegerField()
+
+
 def _capped(queryset: QuerySet) -> tuple[list, int]:
-    rows = list(queryset.annotate(section_total=Window(Count("pk")))[: rules.AGENDA_ROWS])
-    return rows, (rows[0].section_total if rows else 0)
+    """The first rules.AGENDA_ROWS rows and how many there are, in one query.
+
+    The count is a separate uncorrelated subquery rather than ``COUNT(*) OVER ()``: a window
+    over the whole result makes PostgreSQL join and sort every matching row (tens of thousands
+    at scale) before the LIMIT; this way the count reads only the filter's columns and the
+    first rows come from a top-N sort joined afterwards."""
+    total = _Total(queryset.order_by().values("pk"))
+    # The first rows are chosen on the section's own table alone (a narrow top-N sort, or an
+    # index in order), and only they are joined to their owner, team and initiative.
+    first = queryset.values("pk")[: rules.AGENDA_ROWS]
+    rows = list(queryset.filter(pk__in=first).annotate(section_total=total))
+    if rows:
+        return rows, rows[0].section_total
+    return rows, 0
 
 
 def _wp_item(wp: WorkPackage, *, when: date | None, note: str, tone: str, flag: str) -> AgendaItem:
@@ -696,11 +735,14 @@ def _section_objectives(ctx: AgendaContext) -> AgendaSection:
     from planning import selectors as planning_selectors
 
     progress = _strategy_progress(ctx)
-    rows, total = _capped(
+    # A few dozen active objectives at most, each with work counts aggregated over its
+    # initiatives: read them once (a count or top-N subquery would aggregate them again).
+    active: list[Any] = list(
         planning_selectors.strategic_objective_list(
             membership=ctx.membership, status=StrategicObjective.Status.ACTIVE
         )
     )
+    rows, total = active[: rules.AGENDA_ROWS], len(active)
     items = []
     for objective in rows:
         work = planning_selectors.work_progress(objective)
@@ -732,22 +774,23 @@ def _section_objectives(ctx: AgendaContext) -> AgendaSection:
 
 def _strategy_progress(ctx: AgendaContext) -> dict:
     """Key-result progress per strategic objective in the current OKR cycle (from okrs: the
-    mean of the objectives that serve it, directly or through their parent). Two queries."""
+    mean of the objectives that serve it, directly or through their parent). Two queries, the
+    objectives as plain rows (every objective of the cycle is read)."""
     from okrs import selectors as okr_selectors
 
     cycle = okr_selectors.cycle_current(membership=ctx.membership, today=ctx.today)
     if cycle is None:
         return {}
     serving: dict = defaultdict(list)
-    objectives: Iterable[Any] = okr_selectors.objective_list(
+    objectives: Any = okr_selectors.objective_list(
         membership=ctx.membership, cycle=cycle, now=ctx.now
     )
-    for objective in objectives:
-        target = objective.strategic_objective_id or (
-            objective.parent.strategic_objective_id if objective.parent is not None else None
-        )
-        if target is not None and objective.progress is not None:
-            serving[target].append(objective.progress)
+    for own, parents, progress in objectives.values_list(
+        "strategic_objective_id", "parent__strategic_objective_id", "progress"
+    ):
+        target = own or parents
+        if target is not None and progress is not None:
+            serving[target].append(progress)
     return {key: sum(values) / len(values) for key, values in serving.items()}
 
 
@@ -846,38 +889,63 @@ def session_agenda(
 
 def _section_key_results(ctx: AgendaContext) -> AgendaSection | None:
     """Key results of active cycles that are off track, at risk, or without a recent check-in
-    (okrs' own health rule and staleness rule). One query."""
+    (okrs' own health rule and staleness rule). One query, of plain rows: every key result of
+    the active cycles is judged, so no model instances are built for them."""
     from okrs import rules as okr_rules
     from okrs import selectors as okr_selectors
     from okrs.models import Cycle
 
-    key_results = okr_selectors.key_result_list(
+    key_results: Any = okr_selectors.key_result_list(
         membership=ctx.membership, cycle_status=Cycle.Status.ACTIVE
     )
     if ctx.cadence.team_id is not None:
         key_results = key_results.filter(objective__team_id=ctx.cadence.team_id)
+    rows: Any = key_results.values(
+        "id",
+        "title",
+        "objective_id",
+        "objective__statement",
+        "objective__team__name",
+        "objective__cycle_id",
+        "objective__cycle__status",
+        "objective__cycle__start_date",
+        "objective__cycle__end_date",
+        "owner__full_name",
+        "owner__email",
+        "progress",
+        "confidence",
+        "last_check_in_at",
+        "created_at",
+    )
     expected_of: dict = {}
-    flagged: list[tuple[int, Any, Any, bool, float]] = []
-    kr: Any
-    for kr in key_results:
-        cycle = kr.objective.cycle
-        if cycle.pk not in expected_of:
-            expected_of[cycle.pk] = okr_selectors.cycle_expected(cycle, ctx.today)
-        expected = expected_of[cycle.pk]
-        health = okr_rules.health(progress=kr.progress, expected=expected, confidence=kr.confidence)
+    flagged: list[tuple[int, dict, Any, bool, float]] = []
+    for kr in rows:
+        cycle_id = kr["objective__cycle_id"]
+        if cycle_id not in expected_of:
+            cycle = Cycle(
+                pk=cycle_id,
+                status=kr["objective__cycle__status"],
+                start_date=kr["objective__cycle__start_date"],
+                end_date=kr["objective__cycle__end_date"],
+            )
+            expected_of[cycle_id] = okr_selectors.cycle_expected(cycle, ctx.today)
+        expected = expected_of[cycle_id]
+        health = okr_rules.health(
+            progress=kr["progress"], expected=expected, confidence=kr["confidence"]
+        )
         stale = okr_rules.is_stale(
-            last_check_in_at=kr.last_check_in_at, created_at=kr.created_at, now=ctx.now
+            last_check_in_at=kr["last_check_in_at"], created_at=kr["created_at"], now=ctx.now
         )
         if health not in (okr_rules.Health.AT_RISK, okr_rules.Health.OFF_TRACK) and not stale:
             continue
         rank = 0 if health == okr_rules.Health.OFF_TRACK else 1 if health else 2
         flagged.append((rank, kr, health, stale, expected))
-    flagged.sort(key=lambda row: (row[0], row[1].progress or 0))
+    flagged.sort(key=lambda row: (row[0], row[1]["progress"] or 0))
     items = []
     for _, kr, health, stale, expected in flagged[: rules.AGENDA_ROWS]:
-        last = kr.last_check_in_at
+        last = kr["last_check_in_at"]
         checked = f"last check-in {(ctx.now - last).days} days ago" if last else "never checked in"
-        confidence = f" · confidence {kr.confidence}/10" if kr.confidence is not None else ""
+        confidence = f" · confidence {kr['confidence']}/10" if kr["confidence"] is not None else ""
         if health in (okr_rules.Health.AT_RISK, okr_rules.Health.OFF_TRACK):
             flag = okr_rules.Health(health).label + (" · stale" if stale else "")
         else:
@@ -885,16 +953,16 @@ def _section_key_results(ctx: AgendaContext) -> AgendaSection | None:
         items.append(
             AgendaItem(
                 kind="key_result",
-                id=str(kr.pk),
-                title=kr.title,
-                url=reverse("okrs:objective_detail", args=[kr.objective_id]),
-                owner=kr.owner.display_name if kr.owner is not None else "",
-                team=kr.objective.team.name if kr.objective.team is not None else "",
-                note=f"{kr.objective.statement} · expected {round(expected * 100)} % by now"
+                id=str(kr["id"]),
+                title=kr["title"],
+                url=reverse("okrs:objective_detail", args=[kr["objective_id"]]),
+                owner=kr["owner__full_name"] or kr["owner__email"] or "",
+                team=kr["objective__team__name"] or "",
+                note=f"{kr['objective__statement']} · expected {round(expected * 100)} % by now"
                 f"{confidence} · {checked}",
                 tone="bad" if health == okr_rules.Health.OFF_TRACK else "warn",
                 flag=flag,
-                progress=kr.progress,
+                progress=kr["progress"],
             )
         )
     return AgendaSection(
@@ -1019,6 +1087,7 @@ def due_overdue_work(*, clocks: dict[uuid.UUID, OrgClock]) -> list[Any]:
         return []
     return list(
         WorkPackage.objects.filter(condition, status__in=COMMITTED_WORK, owner_id__isnull=False)
+        .order_by()  # not the model's ordering: a sort of every row for nothing
         .filter(_active_member())
         .exclude(_claimed(NotificationKind.WORK_PACKAGE_OVERDUE, _as_text("due_date")))
         .values("id", "organization_id", "owner_id", "title", "due_date", "team__name")
@@ -1036,6 +1105,7 @@ def due_success_checks(*, clocks: dict[uuid.UUID, OrgClock]) -> list[Any]:
             decision="",
             owner_id__isnull=False,
         )
+        .order_by()
         .filter(_active_member())
         .exclude(_claimed(NotificationKind.SUCCESS_CHECK_DUE, _as_text("success_review_date")))
         .values(
@@ -1050,35 +1120,43 @@ def due_success_checks(*, clocks: dict[uuid.UUID, OrgClock]) -> list[Any]:
 
 
 def due_stale_intentions(*, clocks: dict[uuid.UUID, OrgClock], now: datetime) -> list[Any]:
+    """Intentions older than rules.INTENTION_STALE_AFTER whose reminder is not claimed yet:
+    those with an owner who is still an active member, and those with no owner (their team's
+    leads hear). One query: the two kinds are a UNION ALL, so each side is a plain semi-join
+    or anti-join; an ``owner IS NULL OR EXISTS (…)`` in one WHERE cannot be turned into a join,
+    and PostgreSQL then prices it per row, so high that it JIT-compiles the query (seconds)."""
     org_ids = [org_id for ids in _awake(clocks).values() for org_id in ids]
     if not org_ids:
         return []
-    return list(
-        WorkPackage.objects.filter(
-            organization_id__in=org_ids,
-            status=Status.INTENTION,
-            created_at__lt=now - rules.INTENTION_STALE_AFTER,
-        )
-        .filter(Q(owner_id__isnull=True) | _active_member())
-        .exclude(
-            Q(owner_id__isnull=False)
-            & _claimed(NotificationKind.INTENTION_NOT_READY, INTENTION_PERIOD)
-            | Q(owner_id__isnull=True)
-            & _claimed(NotificationKind.INTENTION_NOT_READY, INTENTION_PERIOD, recipient=None)
-        )
-        .values(
-            "id",
-            "organization_id",
-            "owner_id",
-            "team_id",
-            "team__name",
-            "title",
-            "created_at",
-            "due_date",
-            "success_criterion",
-            "success_review_date",
-        )
+    fields = (
+        "id",
+        "organization_id",
+        "owner_id",
+        "team_id",
+        "team__name",
+        "title",
+        "created_at",
+        "due_date",
+        "success_criterion",
+        "success_review_date",
     )
+    stale = WorkPackage.objects.filter(
+        organization_id__in=org_ids,
+        status=Status.INTENTION,
+        created_at__lt=now - rules.INTENTION_STALE_AFTER,
+    ).order_by()
+    owned = (
+        stale.filter(owner_id__isnull=False)
+        .filter(_active_member())
+        .exclude(_claimed(NotificationKind.INTENTION_NOT_READY, INTENTION_PERIOD))
+        .values(*fields)
+    )
+    unowned = (
+        stale.filter(owner_id__isnull=True)
+        .exclude(_claimed(NotificationKind.INTENTION_NOT_READY, INTENTION_PERIOD, recipient=None))
+        .values(*fields)
+    )
+    return list(owned.union(unowned, all=True))
 
 
 def team_lead_users(team_ids: Iterable) -> dict[uuid.UUID, list[uuid.UUID]]:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import membership_required
 from core.errors import apply_to_form
@@ -283,14 +283,35 @@ def _session_page(request, session: ReviewSession, *, status: int = 200, **forms
         "verdicts": Decision.Verdict.choices,
     }
     if can_run:
-        context["decision_form"] = forms.get("decision_form") or _decision_form(request, agenda)
-        context["learning_form"] = forms.get("learning_form") or _learning_form(
-            request, agenda, decisions
-        )
+        # The decision and learning forms offer every person, initiative and key result of the
+        # organization: thousands of options at scale. They are fetched when their panel is
+        # opened (_session_form), and rendered here only to show a rejected form's errors.
+        context["decision_form"] = forms.get("decision_form")
+        context["learning_form"] = forms.get("learning_form")
         context["notes_form"] = forms.get("notes_form") or NotesForm(
             initial={"notes": session.notes}, prefix="notes"
         )
     return render(request, "reviews/session_detail.html", context, status=status)
+
+
+def _session_form(request, session: ReviewSession, which: str):
+    """GET of a session's decision or learning address: its form, as the panel's content for
+    htmx (fetched when the panel is opened), or as a page of its own without JavaScript."""
+    membership = request.membership
+    _require(
+        rules.can_run_session(membership, session.cadence) and session.is_open,
+        "Only the review's participants and leads write in it, while it is open.",
+    )
+    agenda = selectors.session_agenda(membership=membership, session=session)
+    if which == "decision":
+        form = _decision_form(request, agenda)
+    else:
+        decisions = list(selectors.decision_list(membership=membership, session=session))
+        form = _learning_form(request, agenda, decisions)
+    context = {"session": session, "cadence": session.cadence, "form": form, "which": which}
+    if request.htmx:
+        return render(request, f"reviews/_{which}_form.html", context)
+    return render(request, "reviews/session_form.html", context)
 
 
 def _session(request, session_id) -> ReviewSession:
@@ -309,12 +330,15 @@ def session_detail(request, session_id):
     return _session_page(request, _session(request, session_id))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @membership_required
 def decision_create(request, session_id):
     """A decision from the session page: from a work package row of the agenda (verdict and
-    reason only; its owner carries it out) or from the general form (any subject)."""
+    reason only; its owner carries it out) or from the general form (any subject). GET: the
+    general form."""
     session = _session(request, session_id)
+    if request.method == "GET":
+        return _session_form(request, session, "decision")
     _require_runner(request, session)
     membership = request.membership
     agenda = selectors.session_agenda(membership=membership, session=session)
@@ -363,10 +387,13 @@ def decision_create(request, session_id):
     return _session_page(request, session, status=400, decision_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @membership_required
 def learning_create(request, session_id):
+    """A learning recorded in the review. GET: its form."""
     session = _session(request, session_id)
+    if request.method == "GET":
+        return _session_form(request, session, "learning")
     _require_runner(request, session)
     agenda = selectors.session_agenda(membership=request.membership, session=session)
     decisions = list(selectors.decision_list(membership=request.membership, session=session))

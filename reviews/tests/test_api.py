@@ -11,13 +11,18 @@ import datetime
 from typing import cast
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from core import services as core_services
-from core.models import ApiToken, Role
+from core.models import Role
+from core.tests.api_helpers import (
+    API,
+    assert_list_queries_do_not_grow,
+    assert_problem,
+    changes_after,
+    head,
+    url,
+    walk_pages,
+)
 from core.tests.factories import TeamFactory
 from planning.models import WorkPackage
 from planning.tests.factories import StrategicObjectiveFactory, WorkPackageFactory
@@ -32,14 +37,11 @@ from reviews.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
 CADENCES = f"{API}/cadences/"
 SESSIONS = f"{API}/review-sessions/"
 DECISIONS = f"{API}/decisions/"
 LEARNINGS = f"{API}/learnings/"
 NOTIFICATIONS = f"{API}/notifications/"
-CHANGES = f"{API}/changes/"
-PROBLEM = "application/problem+json"
 
 CADENCE_FIELDS = {
     "id",
@@ -87,50 +89,6 @@ DECISION_FIELDS = {
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api():
-    """An APIClient carrying a fresh bearer token of the given membership (write unless told)."""
-
-    def make(membership, scope=ApiToken.Scope.WRITE):
-        issued = core_services.api_token_issue(
-            user=membership.user,
-            organization=membership.organization,
-            name="reviews contract tests",
-            scope=scope,
-        )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return client
-
-    return make
-
-
-def url(base: str, obj, suffix: str = "") -> str:
-    return f"{base}{obj.pk}/{suffix}"
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    """An RFC 9457 problem with the given status, whose `errors` name at least ``fields``."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if fields:
-        assert set(fields) <= set(body.get("errors", {})), body
-    return body
-
-
-def head(client) -> str:
-    return client.get(f"{CHANGES}head/").json()["cursor"]
-
-
-def changes_after(client, cursor: str) -> list[dict]:
-    response = client.get(CHANGES, {"since": cursor, "limit": 1000})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
 
 
 def kinds(client, cursor: str) -> list[tuple[str, str]]:
@@ -655,32 +613,14 @@ def test_list_query_count_does_not_grow_with_the_page(
 ):
     _make_rows(resource, leader, objective, 101)
     base = f"{API}/{resource}/"
-    client = api(leader)
-    client.get(base)  # the token's first use is noted once
-    with CaptureQueriesContext(connection) as small_ctx:
-        response = client.get(base, {"page_size": 1})
-    assert len(response.json()["results"]) == 1
-    small = len(small_ctx.captured_queries)
-    with django_assert_num_queries(small):
-        response = client.get(base, {"page_size": 100})
-    assert len(response.json()["results"]) == 100
-    with django_assert_num_queries(small):
-        response = client.get(response.json()["next"])
-    assert len(response.json()["results"]) >= 1
+    assert_list_queries_do_not_grow(api(leader), base, {}, django_assert_num_queries)
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_cursor_pages_walk_every_row_exactly_once(api, leader, objective, resource):
     _make_rows(resource, leader, objective, 12)
-    client = api(leader)
-    response = client.get(f"{API}/{resource}/", {"page_size": 5})
-    seen: list[str] = []
-    while True:
-        assert response.status_code == 200, response.content
-        seen += [row["id"] for row in response.json()["results"]]
-        if response.json()["next"] is None:
-            break
-        response = client.get(response.json()["next"])
+    rows = walk_pages(api(leader), f"{API}/{resource}/", {"page_size": 5})
+    seen = [row["id"] for row in rows]
     assert len(seen) == len(set(seen)) >= 12
 
 

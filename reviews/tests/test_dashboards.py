@@ -173,7 +173,7 @@ def test_api_bad_team_is_a_400_naming_the_field(as_role):
 
 # --- query counts: the same for a small and a much larger organization -------------------------
 
-EXPECTED_QUERIES = {"leader": 15, "team_lead": 16, "api": 9}
+EXPECTED_QUERIES = {"leader": 14, "team_lead": 16, "api": 9}
 
 
 @pytest.mark.parametrize("rows", [1, 10])

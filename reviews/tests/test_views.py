@@ -320,6 +320,48 @@ def test_a_learning_for_another_organizations_objective_is_a_field_error(
     assert not Learning.objects.exists()
 
 
+def test_the_session_page_fetches_its_decision_and_learning_forms_when_opened(
+    client_for, leader, session, initiative, objective, member
+):
+    client = client_for(leader)
+    html = page(client.get(url("session_detail", session.pk)))
+    # The panels are there, their forms (every person, initiative, key result) are not.
+    assert "Record another decision" in html
+    assert "Record a learning" in html
+    assert 'name="decision-owner"' not in html
+    assert 'name="learning-statement"' not in html
+    assert f'hx-get="{url("decision_create", session.pk)}"' in html
+    assert f'hx-get="{url("learning_create", session.pk)}"' in html
+
+    # Fetched by htmx: the form alone.
+    partial = page(client.get(url("decision_create", session.pk), headers={"HX-Request": "true"}))
+    assert "<html" not in partial
+    assert 'name="decision-owner"' in partial
+    assert f'value="{initiative.pk}"' in partial
+    assert f'action="{url("decision_create", session.pk)}"' in partial
+    learning = page(client.get(url("learning_create", session.pk), headers={"HX-Request": "true"}))
+    assert 'name="learning-statement"' in learning
+    assert f'value="{objective.pk}"' in learning
+    # Without JavaScript the panel's link opens the form as a page.
+    full = page(client.get(url("decision_create", session.pk)))
+    assert "<html" in full
+    assert "Record a decision" in full
+    assert 'name="decision-owner"' in full
+
+
+def test_viewers_and_outsiders_get_no_session_forms(
+    client_for, viewer, make_member, other_org, session
+):
+    client = client_for(viewer)
+    html = page(client.get(url("session_detail", session.pk)))
+    assert "Record another decision" not in html
+    assert client.get(url("decision_create", session.pk)).status_code == 403
+    assert client.get(url("learning_create", session.pk)).status_code == 403
+    outsider = client_for(make_member(Role.LEADER, organization=other_org))
+    assert outsider.get(url("decision_create", session.pk)).status_code == 404
+    assert outsider.get(url("learning_create", session.pk)).status_code == 404
+
+
 def test_notes_and_closing_keep_the_agenda(client_for, leader, cadence):
     past = schedule.previous_occurrences(cadence.as_schedule(), before=timezone.now(), count=1)[0]
     session = services.review_session_prepare(actor=leader, cadence=cadence, scheduled_at=past)
@@ -535,7 +577,9 @@ def _rows(n, *, org, leader, session, make_member):
 
 QUERY_PAGES = {
     # page: queries, whatever the number of rows
-    "session_detail": 29,
+    # The general decision and learning forms are fetched when opened (see below): the page
+    # no longer reads every person, initiative and key result for their options.
+    "session_detail": 21,
     "home": 9,
     "decision_list": 6,
     "learning_list": 9,
@@ -564,6 +608,25 @@ def test_page_query_count_does_not_grow_with_rows(
             assert html.count(f'data-item="{kind}:') == rows
         assert html.count('class="decision"') == rows
         assert html.count('class="learning"') == rows
+
+
+SESSION_FORMS = {
+    # the form: queries, whatever the number of rows (its options are read while rendering)
+    "decision_create": 21,
+    "learning_create": 20,
+}
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+@pytest.mark.parametrize("name", SESSION_FORMS)
+def test_session_form_query_count_does_not_grow_with_rows(
+    django_assert_num_queries, client_for, org, leader, session, make_member, name, rows
+):
+    _rows(rows, org=org, leader=leader, session=session, make_member=make_member)
+    client = client_for(leader)
+    with django_assert_num_queries(SESSION_FORMS[name]):
+        response = client.get(url(name, session.pk), headers={"HX-Request": "true"})
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("rows", [1, 12])
