@@ -10,7 +10,7 @@ database created here and dropped at the end (``THROUGHLINE_BENCH_DB``, default
   POST /api/v1/work-packages/bulk/ runs), a create pass and an update pass, against one
   ``INSERT … ON CONFLICT DO UPDATE`` of the same 1000 rows through psycopg that also writes their
   change-log rows (the service's writes, without its checks);
-- draining 100 000 changes from the feed with ``core.changelog.changes_since`` in pages of 1000
+- draining 100 000 changes from the feed with ``core.changelog.changes_rows_since`` in pages of 1000
   (what GET /api/v1/changes/ runs), against ``SELECT … WHERE id > %s ORDER BY id LIMIT 1000``.
 
 Each figure is items per second, the median of several runs. Prints a table and writes it, with
@@ -216,7 +216,7 @@ def service_drain(org, expected: int) -> float:
     start = time.perf_counter()
     seen, cursor = 0, None
     while True:
-        page = changelog.changes_since(organization_id=org.pk, cursor=cursor, limit=PAGE)
+        page = changelog.changes_rows_since(organization_id=org.pk, cursor=cursor, limit=PAGE)
         seen += len(page.results)
         cursor = page.next_cursor
         if not page.has_more:
@@ -307,8 +307,8 @@ share of plain SQL's (1.00 would be as fast).
   then one insert or update, one change-log insert. Plain SQL: one `INSERT … ON CONFLICT DO UPDATE`
   of the same rows (`unnest` of arrays) that writes their change-log rows in the same statement,
   under the same advisory lock. Both commit.
-- **drain**: `changes_since` page after page of 1000 (what `GET /api/v1/changes/` runs before
-  serializing) over {runs["changes"]:,} change-log rows. Plain SQL: `SELECT … WHERE
+- **drain**: `changes_rows_since` page after page of 1000 (what `GET /api/v1/changes/` runs
+  before serializing: rows with the entry's data as JSON text) over {runs["changes"]:,} change-log rows. Plain SQL: `SELECT … WHERE
   organization_id = %s AND id > %s ORDER BY id LIMIT 1000` through psycopg, rows as tuples.
 
 Machine:

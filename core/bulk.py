@@ -23,10 +23,12 @@ from typing import Any
 
 from django.db import connection, models
 
+_PLAIN = frozenset({type(None), bool, int, float, str, dict, list})
+
 
 def _wire(value: Any) -> Any:
     """A field's value as JSON that PostgreSQL's input function for its column reads back."""
-    if value is None or isinstance(value, bool | int | float | str | dict | list):
+    if type(value) in _PLAIN or isinstance(value, bool | int | float | str | dict | list):
         return value
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()  # full precision: unlike DjangoJSONEncoder, keeps microseconds
@@ -65,10 +67,20 @@ def insert(objs: Sequence[models.Model], *, pre_save: bool = True) -> None:
     auto_pk = isinstance(opts.pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
     fields: list[Any] = [f for f in opts.concrete_fields if not (auto_pk and f.primary_key)]
     typed = [_AliasedField(f, i) for i, f in enumerate(fields)]
-    if pre_save:
-        rows = [{t.column: _wire(t.field.pre_save(obj, True)) for t in typed} for obj in objs]
-    else:
-        rows = [{t.column: _wire(getattr(obj, t.field.attname)) for t in typed} for obj in objs]
+    # Only fields that override Field.pre_save (auto_now/auto_now_add times, …) need the call;
+    # the others' pre_save is reading the attribute, done here without a method call per value.
+    stamped = [t for t in typed if pre_save and type(t.field).pre_save is not models.Field.pre_save]
+    plain = [(t.column, t.field.attname) for t in typed if t not in stamped]
+    rows = []
+    for obj in objs:
+        values = obj.__dict__
+        row = {}
+        for column, attname in plain:
+            value = values[attname] if attname in values else getattr(obj, attname)
+            row[column] = _wire(value)
+        for t in stamped:
+            row[t.column] = _wire(t.field.pre_save(obj, True))
+        rows.append(row)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     returning = f" RETURNING {connection.ops.quote_name(str(opts.pk.column))}" if auto_pk else ""
     sql = (

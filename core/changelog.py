@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 
 from core import bulk
 from core.models import ChangeLogEntry, ChangeLogHorizon
@@ -122,13 +123,17 @@ def decode_cursor(cursor: str | None) -> int:
 
 @dataclass(frozen=True)
 class ChangePage:
-    results: list[ChangeLogEntry]
+    results: list
     next_cursor: str
     has_more: bool
 
 
-def changes_since(*, organization_id, cursor: str | None, limit: int) -> ChangePage:
-    """The changes after ``cursor``, oldest first. The same cursor always gives the same page."""
+# What the feed's wire form is built from (``changes_rows_since``): these columns, then the
+# entry's ``data`` as JSON text (``NULL`` for a deletion), never parsed into model instances.
+FEED_COLUMNS = ("id", "object_type", "object_id", "op", "version", "at")
+
+
+def _since(organization_id, cursor: str | None) -> int:
     since = decode_cursor(cursor)
     horizon = (
         ChangeLogHorizon.objects.filter(organization_id=organization_id)
@@ -138,18 +143,38 @@ def changes_since(*, organization_id, cursor: str | None, limit: int) -> ChangeP
     )
     if since < horizon:
         raise CursorExpiredError
+    return since
+
+
+def _page(rows: list, since: int, limit: int) -> ChangePage:
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = (rows[-1].id if isinstance(rows[-1], ChangeLogEntry) else rows[-1][0]) if rows else since
+    return ChangePage(results=rows, next_cursor=encode_cursor(last), has_more=has_more)
+
+
+def changes_since(*, organization_id, cursor: str | None, limit: int) -> ChangePage:
+    """The changes after ``cursor``, oldest first. The same cursor always gives the same page."""
+    since = _since(organization_id, cursor)
     rows = list(
         ChangeLogEntry.objects.filter(organization_id=organization_id, id__gt=since).order_by("id")[
             : limit + 1
         ]
     )
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return ChangePage(
-        results=rows,
-        next_cursor=encode_cursor(rows[-1].id if rows else since),
-        has_more=has_more,
+    return _page(rows, since, limit)
+
+
+def changes_rows_since(*, organization_id, cursor: str | None, limit: int) -> ChangePage:
+    """``changes_since`` for the feed endpoint: each result a tuple of ``FEED_COLUMNS`` and the
+    ``data`` as JSON text. A page of 1000 as model instances with parsed ``data`` cost more than
+    the query; this reads what goes on the wire, and the text is parsed once, by orjson."""
+    since = _since(organization_id, cursor)
+    rows = list(
+        ChangeLogEntry.objects.filter(organization_id=organization_id, id__gt=since)
+        .order_by("id")
+        .values_list(*FEED_COLUMNS, Cast("data", output_field=models.TextField()))[: limit + 1]
     )
+    return _page(rows, since, limit)
 
 
 def head_cursor(*, organization_id) -> str:

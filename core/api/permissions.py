@@ -4,7 +4,10 @@ from django.utils import timezone
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.api.authentication import MEMBERSHIP_ATTR
 from core.models import ApiToken, Membership
+
+_UNKNOWN = object()
 
 
 class IsOrganizationMember(BasePermission):
@@ -19,11 +22,14 @@ class IsOrganizationMember(BasePermission):
             raise NotAuthenticated()
         token = request.auth if isinstance(request.auth, ApiToken) else None
         if token is not None:
-            membership = (
-                Membership.objects.select_related("organization", "user")
-                .filter(user=token.user, organization=token.organization, is_active=True)
-                .first()
-            )
+            # BearerTokenAuthentication read it with the token (same query); else look it up.
+            membership = getattr(token, MEMBERSHIP_ATTR, _UNKNOWN)
+            if membership is _UNKNOWN:
+                membership = (
+                    Membership.objects.select_related("organization", "user")
+                    .filter(user=token.user, organization=token.organization, is_active=True)
+                    .first()
+                )
             if membership is not None and request.method not in SAFE_METHODS:
                 if token.scope != ApiToken.Scope.WRITE:
                     raise PermissionDenied(

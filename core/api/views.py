@@ -6,18 +6,19 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.response import Response
 
 from core import changelog
 from core.api.errors import PROBLEM_JSON
 from core.api.filters import StrictBooleanFilter
+from core.api.renderers import FastJSONRenderer
 from core.api.serializers import (
     ChangePageSerializer,
-    ChangeSerializer,
     MemberSerializer,
     OrganizationSerializer,
     TeamSerializer,
+    change_row_to_wire,
 )
 from core.api.viewsets import ServiceViewSet
 from core.models import Membership, Organization, Team
@@ -100,6 +101,7 @@ class MemberViewSet(ServiceViewSet):
     responses={200: ChangePageSerializer, 410: None},
 )
 @api_view(["GET"])
+@renderer_classes([FastJSONRenderer])
 def changes(request):
     try:
         limit = int(request.query_params.get("limit", FEED_PAGE_DEFAULT))
@@ -109,14 +111,14 @@ def changes(request):
         raise serializers.ValidationError(
             {"limit": [f"Give a whole number from 1 to {FEED_PAGE_MAX}."]}
         )
-    page = changelog.changes_since(
+    page = changelog.changes_rows_since(
         organization_id=request.membership.organization_id,
         cursor=request.query_params.get("since"),
         limit=limit,
     )
     return Response(
         {
-            "results": ChangeSerializer(page.results, many=True).data,
+            "results": [change_row_to_wire(row) for row in page.results],
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
         }
@@ -129,6 +131,7 @@ def changes(request):
     responses={200: inline_serializer("HeadCursor", {"cursor": serializers.CharField()})},
 )
 @api_view(["GET"])
+@renderer_classes([FastJSONRenderer])
 def changes_head(request):
     return Response(
         {"cursor": changelog.head_cursor(organization_id=request.membership.organization_id)}

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from core.api.conditional import etag_for, not_modified, precondition_failed
 from core.api.idempotency import idempotent
+from core.api.renderers import FastJSONRenderer
 from core.api.schema import ServiceAutoSchema
 from core.audit import mark_api_request
 
@@ -30,6 +31,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
     # Any id reaches get_object, so one that is not a UUID is a problem+json 404 too.
     lookup_value_regex = "[^/]+"
     schema = ServiceAutoSchema()  # writes answer with output_serializer_class; ETag headers
+    renderer_classes = [FastJSONRenderer]
 
     # --- to define in a resource ---
     def list_queryset(self, membership):
@@ -43,6 +45,15 @@ class ServiceViewSet(viewsets.GenericViewSet):
 
     def perform_destroy(self, membership, obj) -> None:
         raise MethodNotAllowed("DELETE")
+
+    # A resource may list through ``values()`` and a plain function instead of model instances
+    # and DRF fields (the hot lists): the columns to read (attribute names, including the
+    # pagination's ordering), and ``list_row_to_wire`` from such a row to the wire form, which
+    # must equal what ``output_serializer_class`` writes (tests/perf/test_wire_format.py).
+    list_values: ClassVar[tuple[str, ...] | None] = None
+
+    def list_row_to_wire(self, row: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
     # Actions that are the bulk door in the audit history (the rest are the API door).
     bulk_actions: ClassVar[frozenset[str]] = frozenset({"bulk"})
@@ -95,11 +106,39 @@ class ServiceViewSet(viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
+        if self.list_values is not None:
+            rows = self.paginate_queryset(queryset.values(*self.list_values))
+            return self.get_paginated_response([self.list_row_to_wire(row) for row in rows])
+        serializer = self.output_serializer_class(context=self.get_serializer_context())
+        columns = self._row_columns(serializer, queryset)
+        if columns is not None:
+            # Every field is a stored value: rows, not model instances (OutputSerializer).
+            rows = self.paginate_queryset(queryset.values(*columns))
+            return self.get_paginated_response([serializer.row_to_wire(row) for row in rows])
         page = self.paginate_queryset(queryset)
         serializer = self.output_serializer_class(
             page, many=True, context=self.get_serializer_context()
         )
         return self.get_paginated_response(serializer.data)
+
+    def _row_columns(self, serializer, queryset) -> tuple[str, ...] | None:
+        """The columns to list through ``values()``, when the output serializer reads stored
+        values only and the queryset has them all (columns or annotations), else None."""
+        row_columns = getattr(serializer, "row_columns", None)
+        if row_columns is None or queryset._prefetch_related_lookups:
+            return None
+        columns = row_columns()
+        if columns is None:
+            return None
+        ordering = getattr(self.paginator, "ordering", ()) or ()
+        if isinstance(ordering, str):
+            ordering = (ordering,)
+        wanted = [*columns, *(str(o).lstrip("-") for o in ordering)]
+        opts = queryset.model._meta
+        stored = {f.attname for f in opts.concrete_fields} | set(queryset.query.annotations)
+        if not set(wanted) <= stored:
+            return None
+        return tuple(dict.fromkeys(wanted))
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()

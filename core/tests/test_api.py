@@ -165,8 +165,8 @@ def test_member_list_runs_constant_queries(
         make_member(Role.MEMBER, teams=[team])
     client = client_with(token_for(member).raw)
     client.get("/api/v1/members/")  # warm the token's last-used write
-    # token, membership, page of members, their teams
-    with django_assert_num_queries(4):
+    # token with its membership (one query), page of members, their teams
+    with django_assert_num_queries(3):
         response = client.get("/api/v1/members/?page_size=100")
     assert len(response.json()["results"]) == size + 1
 
@@ -187,6 +187,27 @@ def test_too_many_requests_get_429_with_retry_after(member, monkeypatch):
     assert int(response["Retry-After"]) > 0
     other = client_with(token_for(member).raw)
     assert other.get("/api/v1/teams/").status_code == 200  # counted per token
+
+
+def test_throttle_is_a_sliding_window_that_does_not_count_refusals(member, monkeypatch):
+    """One counter per minute in Redis, the previous minute's weighted by how much of it is
+    still within the last 60 s (core/api/throttling.py)."""
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"api": "4/minute"})
+    now = [6000.0]  # the start of a minute
+    monkeypatch.setattr(TokenRateThrottle, "timer", lambda self: now[0])
+    client = client_with(token_for(member).raw)  # a fresh token: counters of its own
+
+    def codes(n: int) -> list[int]:
+        return [client.get("/api/v1/teams/").status_code for _ in range(n)]
+
+    assert codes(6) == [200] * 4 + [429] * 2  # refusals are not counted…
+    # …so 4 of the last 60 s still count at 75 s: a quarter of them (3) lies before, 1 fits.
+    response = client.get("/api/v1/teams/")
+    assert int(response["Retry-After"]) == 75
+    now[0] += 75
+    assert codes(2) == [200, 429]
+    now[0] += 45  # the first minute no longer counts; the second (1 request) fully
+    assert codes(4) == [200] * 3 + [429]
 
 
 # --- the changes feed over HTTP ------------------------------------------------------------

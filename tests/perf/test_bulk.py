@@ -78,3 +78,48 @@ def test_a_constraint_violation_is_an_integrity_error_and_writes_nothing(team):
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert([first, again])
     assert not WorkPackage.objects.filter(source="s").exists()
+
+
+def test_bulk_item_fast_validation_equals_the_serializer(team):
+    """planning.api.views._valid_item: valid items give exactly what the serializer gives;
+    any error (or an unknown field, or not an object) leaves the item to the serializer."""
+    from rest_framework import serializers as drf
+    from rest_framework.exceptions import ValidationError
+
+    from planning.api.serializers import WorkPackageSyncItem
+    from planning.api.views import _valid_item
+
+    assert WorkPackageSyncItem.validate is drf.Serializer.validate
+    hooks = {f"validate_{name}" for name in WorkPackageSyncItem().fields}
+    assert not hooks & set(dir(WorkPackageSyncItem))
+    validator = WorkPackageSyncItem(partial=True)
+    fields = [(f.field_name, f.source, f) for f in validator._writable_fields]
+    known = {name for name, _, _ in fields} | set(validator.read_only_fields)
+    good = [
+        {"source": "s", "external_id": "1", "title": "  Trimmed  ", "team": str(team.pk)},
+        {
+            "source": "s",
+            "external_id": "2",
+            "estimate": "5",
+            "due_date": "2027-01-31",
+            "initiative": None,
+            "status": "ready",
+            "version": 9,  # read-only: ignored
+        },
+        {},
+    ]
+    for raw in good:
+        assert _valid_item(fields, known, raw) == dict(validator.run_validation(raw))
+        assert list(_valid_item(fields, known, raw) or {}) == list(validator.run_validation(raw))
+    bad = [
+        {"source": "s", "external_id": "3", "estimate": 5000},
+        {"title": None},
+        {"team": "not-a-uuid"},
+        {"nonsense": 1},
+        ["not", "an", "object"],
+        None,
+    ]
+    for raw in bad:
+        assert _valid_item(fields, known, raw) is None
+        with pytest.raises(ValidationError):
+            validator.run_validation(raw)

@@ -200,3 +200,36 @@ def test_a_cursor_older_than_the_retention_window_is_gone(team_lead, team):
     services.work_package_create(actor=team_lead, title="After", team=team)
     page = changelog.changes_since(organization_id=team.organization_id, cursor=head, limit=10)
     assert [e.data["title"] for e in page.results] == ["After"]
+
+
+@pytest.mark.django_db
+def test_the_endpoint_writes_each_change_as_the_change_serializer_does(api, team_lead, team):
+    """GET /api/v1/changes/ reads rows and JSON text (changes_rows_since), not instances; each
+    change and each page is what ChangeSerializer and changes_since give."""
+    from core.api.serializers import ChangeSerializer
+
+    packages = [
+        services.work_package_create(actor=team_lead, title=f'Ünïcode "{i}"', team=team)
+        for i in range(3)
+    ]
+    services.work_package_update(actor=team_lead, work_package=packages[0], estimate=5)
+    services.work_package_delete(actor=team_lead, work_package=packages[1])
+    client = api(team_lead)
+    seen: list[dict] = []
+    cursor = "0"
+    while True:
+        response = client.get("/api/v1/changes/", {"since": cursor, "limit": 2})
+        assert response.status_code == 200
+        body = response.json()
+        expected = changelog.changes_since(
+            organization_id=team.organization_id, cursor=cursor, limit=2
+        )
+        assert body["next_cursor"] == expected.next_cursor
+        assert body["has_more"] == expected.has_more
+        assert body["results"] == jsonish(ChangeSerializer(expected.results, many=True).data)
+        seen += body["results"]
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert [c["op"] for c in seen] == ["created"] * 3 + ["updated", "deleted"]
+    assert seen[-1]["data"] is None
