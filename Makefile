@@ -18,9 +18,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m config.devserver
 
-# Two processes (these machines have two cores); each gets its own test database.
+# Two processes (these machines have two cores); each gets its own test database. Whole files go
+# to one worker each, in the order collected (pyproject's testpaths: the long files first), not
+# xdist's default of the files with most tests first, which left the longest single tests
+# (schemathesis, the browser walks) to the end, with one worker idle while the other ran them.
 test: $(STAMP)
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

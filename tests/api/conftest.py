@@ -7,9 +7,9 @@ from django.core.management import call_command
 
 
 @pytest.fixture
-def demo(transactional_db):
+def demo(transactional_db, seed_demo):
     """Acme and Globex, seeded the way `make run` does (committed: a live server sees them)."""
-    call_command("seed_demo", "--force", stdout=io.StringIO())
+    seed_demo()
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 import datetime
-import os
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from core.models import User
@@ -13,7 +11,7 @@ CRAWLERS = ("admin@acme.example", "lead@acme.example", "member@acme.example")
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, seed_demo):
     """The demo organizations, plus what only appears after use: tokens, a webhook, an
     invitation, notifications and a cycle in planning, so their pages and forms show too."""
     from core import services as core_services
@@ -23,8 +21,7 @@ def demo(db):
     from reviews.models import NotificationKind
     from reviews.services import notification_create
 
-    with open(os.devnull, "w") as devnull:
-        call_command("seed_demo", "--force", stdout=devnull)
+    seed_demo()
     acme = Organization.objects.get(name="Acme")
     admin = Membership.objects.get(organization=acme, user__email="admin@acme.example")
     for email in CRAWLERS:
