@@ -13,14 +13,13 @@ import uuid
 import zoneinfo
 
 import pytest
-from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import services as core_services
 from core.models import ApiToken, ChangeLogEntry, IdempotencyKey, Role
+from core.tests.api_helpers import API, assert_problem, changes_after, count_queries, head
 from core.tests.factories import TeamFactory
 from planning import services
 from planning.models import Initiative, StrategicObjective, WorkPackage
@@ -32,13 +31,10 @@ from planning.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
 OBJECTIVES = f"{API}/strategic-objectives/"
 INITIATIVES = f"{API}/initiatives/"
 WORK = f"{API}/work-packages/"
 BULK = f"{API}/work-packages/bulk/"
-CHANGES = f"{API}/changes/"
-PROBLEM = "application/problem+json"
 S = WorkPackage.Status
 DUE = "2026-12-15"
 CHECK_ON = "2026-12-20"
@@ -101,26 +97,6 @@ INITIATIVE_FIELDS = {
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api():
-    """An APIClient carrying a fresh bearer token of the given membership (write scope unless told)."""
-
-    def make(membership, scope=ApiToken.Scope.WRITE, **token_fields):
-        issued = core_services.api_token_issue(
-            user=membership.user,
-            organization=membership.organization,
-            name="contract tests",
-            scope=scope,
-            **token_fields,
-        )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        client.issued = issued
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -192,34 +168,6 @@ def objective_body(**fields) -> dict:
 
 def initiative_body(objective, **fields) -> dict:
     return {"strategic_objective": str(objective.pk), "title": "Self-serve onboarding", **fields}
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    """An RFC 9457 problem with the given status, whose `errors` name at least ``fields``."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if fields:
-        assert set(fields) <= set(body.get("errors", {})), body
-    return body
-
-
-def head(client) -> str:
-    return client.get(f"{CHANGES}head/").json()["cursor"]
-
-
-def changes_after(client, cursor: str) -> list[dict]:
-    response = client.get(CHANGES, {"since": cursor, "limit": 1000})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def count_queries(call) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as ctx:
-        result = call()
-    return len(ctx.captured_queries), result
 
 
 def snapshot(model, pk) -> dict:
