@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
-from core.api.serializers import InputSerializer, OutputSerializer
+from core.api.serializers import InputSerializer, OutputSerializer, wire_datetime
 from core.models import Team, User
 from planning import rules
 from planning.models import Initiative, StrategicObjective, WorkPackage
@@ -83,21 +82,19 @@ def _wire_datetime(value: Any) -> Any:
     """What ``UTCDateTimeField`` writes: ISO 8601 in UTC with a ``Z``."""
     if not value:
         return None
-    if isinstance(value, str):
-        return value
-    text = value.astimezone(datetime.UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return value if isinstance(value, str) else wire_datetime(value)
 
 
-# The columns (attribute names) the wire form is built from: a ``values()`` row of these, or a
-# loaded instance's ``__dict__``, is all ``work_package_row_to_wire`` reads.
-WORK_PACKAGE_WIRE_COLUMNS = (
+# The fields of a work package on the wire, in order (WorkPackageSerializer's Meta), and the
+# columns (attribute names) they are built from: a ``values()`` row of these, or a loaded
+# instance's ``__dict__``, is all ``work_package_row_to_wire`` reads.
+WORK_PACKAGE_WIRE_FIELDS = [
     "id",
     "title",
     "description",
-    "initiative_id",
-    "team_id",
-    "owner_id",
+    "initiative",
+    "team",
+    "owner",
     "start_date",
     "due_date",
     "output_kind",
@@ -114,6 +111,10 @@ WORK_PACKAGE_WIRE_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+]
+_RELATED = {"initiative", "team", "owner"}
+WORK_PACKAGE_WIRE_COLUMNS = tuple(
+    f"{name}_id" if name in _RELATED else name for name in WORK_PACKAGE_WIRE_FIELDS
 )
 
 
@@ -171,30 +172,7 @@ class WorkPackageSerializer(OutputSerializer):
 
     class Meta:
         model = WorkPackage
-        fields = [
-            "id",
-            "title",
-            "description",
-            "initiative",
-            "team",
-            "owner",
-            "start_date",
-            "due_date",
-            "output_kind",
-            "outputs",
-            "success_criterion",
-            "success_review_date",
-            "category",
-            "estimate",
-            "status",
-            "decision",
-            "decision_reason",
-            "source",
-            "external_id",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = WORK_PACKAGE_WIRE_FIELDS
 
 
 # --- input ---------------------------------------------------------------------------------
