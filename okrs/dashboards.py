@@ -494,27 +494,19 @@ class StrategyBranch:
     strategy: StrategyNode
 
 
-_KEY_RESULTS_SQL = """
+_KEY_RESULTS_SQL = f"""
 SELECT kr.id, kr.objective_id, kr.title, COALESCE(NULLIF(u.full_name, ''), u.email, ''),
     kr.unit, COALESCE(ci.value, kr.start_value)::float, kr.start_value::float,
     kr.target_value::float,
-    GREATEST(0, LEAST(1,
-        (COALESCE(ci.value, kr.start_value) - kr.start_value)
-        / NULLIF(kr.target_value - kr.start_value, 0)
-    ))::float,
+    {okr_selectors.KEY_RESULT_PROGRESS_SQL},
     ci.confidence, ci.checked_in_at, kr.created_at,
     (SELECT COUNT(*) FROM okrs_contribution w WHERE w.key_result_id = kr.id)
 FROM okrs_keyresult kr
 LEFT JOIN core_user u ON u.id = kr.owner_id
-LEFT JOIN LATERAL (
-    SELECT c.value, c.confidence, c.checked_in_at FROM okrs_checkin c
-    WHERE c.key_result_id = kr.id
-    ORDER BY c.checked_in_at DESC, c.created_at DESC
-    LIMIT 1
-) ci ON true
+{okr_selectors.LATEST_CHECK_IN_SQL}
 WHERE kr.organization_id = %(org)s AND kr.objective_id = ANY(%(objectives)s::uuid[])
 ORDER BY kr.created_at, kr.id
-"""
+"""  # noqa: S608 - constant SQL fragments; values are parameters
 
 
 def _branch_strategy(org_id, strategic_objective: str) -> StrategicObjective | None:
@@ -894,29 +886,21 @@ def okr_trends(
     )
 
 
-_STALE_SQL = """
+_STALE_SQL = f"""
 SELECT kr.id, kr.title, kr.objective_id, o.statement, COALESCE(t.name, ''),
     COALESCE(NULLIF(u.full_name, ''), u.email, ''), ci.checked_in_at,
     COALESCE(ci.checked_in_at, kr.created_at) AS touched,
-    GREATEST(0, LEAST(1,
-        (COALESCE(ci.value, kr.start_value) - kr.start_value)
-        / NULLIF(kr.target_value - kr.start_value, 0)
-    ))::float
+    {okr_selectors.KEY_RESULT_PROGRESS_SQL}
 FROM okrs_keyresult kr
 JOIN okrs_objective o ON o.id = kr.objective_id
 LEFT JOIN core_team t ON t.id = o.team_id
 LEFT JOIN core_user u ON u.id = kr.owner_id
-LEFT JOIN LATERAL (
-    SELECT c.value, c.checked_in_at FROM okrs_checkin c
-    WHERE c.key_result_id = kr.id
-    ORDER BY c.checked_in_at DESC, c.created_at DESC
-    LIMIT 1
-) ci ON true
+{okr_selectors.LATEST_CHECK_IN_SQL}
 WHERE kr.organization_id = %(org)s AND o.organization_id = %(org)s AND o.cycle_id = %(cycle)s
-    {team}
+    {{team}}
     AND COALESCE(ci.checked_in_at, kr.created_at) < %(cutoff)s
 ORDER BY touched, kr.title, kr.id
-"""
+"""  # noqa: S608 - constant SQL fragments; values are parameters
 
 
 def stale_key_results(

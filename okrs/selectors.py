@@ -147,28 +147,35 @@ def with_objective_figures(
 
 ANY = object()  # objective_figures(serving=ANY): whatever strategic objective they serve
 
-_FIGURES_SQL = """
+# Shared pieces of the raw SQL reads over key results (alias ``kr``): the key result's latest
+# check-in as ``ci`` (value, confidence, checked_in_at; covered by the check-in index), and its
+# progress from there (what key_result_progress computes in the ORM: 0 to 1, NULL when start
+# equals target).
+LATEST_CHECK_IN_SQL = """LEFT JOIN LATERAL (
+    SELECT c.value, c.confidence, c.checked_in_at FROM okrs_checkin c
+    WHERE c.key_result_id = kr.id
+    ORDER BY c.checked_in_at DESC, c.created_at DESC
+    LIMIT 1
+) ci ON true"""
+KEY_RESULT_PROGRESS_SQL = """GREATEST(0, LEAST(1,
+    (COALESCE(ci.value, kr.start_value) - kr.start_value)
+    / NULLIF(kr.target_value - kr.start_value, 0)
+))::float"""
+
+_FIGURES_SQL = f"""
 WITH obj AS (
     SELECT o.id, o.parent_id, o.level, o.created_at, o.team_id, o.owner_id, o.statement,
         o.grade, COALESCE(o.strategic_objective_id, p.strategic_objective_id) AS serves
     FROM okrs_objective o
     LEFT JOIN okrs_objective p ON p.id = o.parent_id
-    WHERE o.organization_id = %(org)s AND o.cycle_id = %(cycle)s {where}
+    WHERE o.organization_id = %(org)s AND o.cycle_id = %(cycle)s {{where}}
 ), kr AS (
     SELECT kr.objective_id, kr.weight, ci.confidence,
-        GREATEST(0, LEAST(1,
-            (COALESCE(ci.value, kr.start_value) - kr.start_value)
-            / NULLIF(kr.target_value - kr.start_value, 0)
-        ))::float AS progress,
+        {KEY_RESULT_PROGRESS_SQL} AS progress,
         COALESCE(ci.checked_in_at, kr.created_at) AS touched
     FROM okrs_keyresult kr
     JOIN obj ON obj.id = kr.objective_id
-    LEFT JOIN LATERAL (
-        SELECT c.value, c.confidence, c.checked_in_at FROM okrs_checkin c
-        WHERE c.key_result_id = kr.id
-        ORDER BY c.checked_in_at DESC, c.created_at DESC
-        LIMIT 1
-    ) ci ON true
+    {LATEST_CHECK_IN_SQL}
     WHERE kr.organization_id = %(org)s
 ), figures AS (
     SELECT kr.objective_id,
@@ -179,11 +186,11 @@ WITH obj AS (
     FROM kr GROUP BY kr.objective_id
 )
 SELECT obj.id, obj.parent_id, obj.serves, obj.level, f.progress, f.confidence,
-    COALESCE(f.key_results, 0), COALESCE(f.stale, 0) {detail_columns}
+    COALESCE(f.key_results, 0), COALESCE(f.stale, 0) {{detail_columns}}
 FROM obj
-LEFT JOIN figures f ON f.objective_id = obj.id {detail_joins}
+LEFT JOIN figures f ON f.objective_id = obj.id {{detail_joins}}
 ORDER BY obj.created_at, obj.id
-"""
+"""  # noqa: S608 - constant SQL fragments; values are parameters
 _FIGURES_DETAIL_COLUMNS = (
     ", obj.statement, COALESCE(t.name, ''), COALESCE(NULLIF(u.full_name, ''), u.email, ''),"
     " obj.grade, obj.team_id"
