@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import selectors
 from core.errors import (
     DomainValidationError,
     NotPermittedError,
@@ -420,12 +421,10 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    """The active token for a raw value, or None. Notes its use at most once a minute."""
-    token = (
-        ApiToken.objects.select_related("user", "organization")
-        .filter(token_hash=_hash_token(raw))
-        .first()
-    )
+    """The active token for a raw value (its user, organization and active membership loaded:
+    ``selectors.api_token_by_hash``), or None when unknown, revoked, expired or the person is
+    inactive. Notes its use at most once a minute."""
+    token = selectors.api_token_by_hash(_hash_token(raw))
     if token is None or not token.is_active or not token.user.is_active:
         return None
     now = timezone.now()
