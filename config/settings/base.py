@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api": env("THROUGHLINE_API_RATE", default="1200/minute")},
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,13 +6,12 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from core import changelog
 from core.api.errors import PROBLEM_JSON
 from core.api.filters import StrictBooleanFilter
-from core.api.renderers import FastJSONRenderer
 from core.api.serializers import (
     ChangePageSerializer,
     MemberSerializer,
@@ -101,7 +100,6 @@ class MemberViewSet(ServiceViewSet):
     responses={200: ChangePageSerializer, 410: None},
 )
 @api_view(["GET"])
-@renderer_classes([FastJSONRenderer])
 def changes(request):
     try:
         limit = int(request.query_params.get("limit", FEED_PAGE_DEFAULT))
@@ -131,7 +129,6 @@ def changes(request):
     responses={200: inline_serializer("HeadCursor", {"cursor": serializers.CharField()})},
 )
 @api_view(["GET"])
-@renderer_classes([FastJSONRenderer])
 def changes_head(request):
     return Response(
         {"cursor": changelog.head_cursor(organization_id=request.membership.organization_id)}

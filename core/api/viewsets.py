@@ -19,7 +19,6 @@ from rest_framework.response import Response
 
 from core.api.conditional import etag_for, not_modified, precondition_failed
 from core.api.idempotency import idempotent
-from core.api.renderers import FastJSONRenderer
 from core.api.schema import ServiceAutoSchema
 from core.audit import mark_api_request
 
@@ -31,7 +30,6 @@ class ServiceViewSet(viewsets.GenericViewSet):
     # Any id reaches get_object, so one that is not a UUID is a problem+json 404 too.
     lookup_value_regex = "[^/]+"
     schema = ServiceAutoSchema()  # writes answer with output_serializer_class; ETag headers
-    renderer_classes = [FastJSONRenderer]
 
     # --- to define in a resource ---
     def list_queryset(self, membership):
