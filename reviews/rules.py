@@ -18,6 +18,9 @@ DIGEST_WEEKDAY = 0
 AGENDA_ROWS = 12
 # E-mails per Celery task: a batch is one SMTP connection and a handful of queries.
 EMAIL_BATCH = 100
+# A reminder whose e-mail task could not be queued (the broker was away) carries this in
+# last_error, so the requeue takes it at its next run instead of after the usual grace.
+EMAIL_NOT_QUEUED = "Not queued: "
 # E-mail retries: exponential backoff from RETRY_BASE, capped, with full jitter.
 EMAIL_MAX_RETRIES = 6
 RETRY_BASE_SECONDS = 30.0

@@ -1454,6 +1454,17 @@ def _add_check_ins_due(digests: dict[tuple, Digest], *, due: list, now: datetime
             d.check_ins_due += 1
 
 
+def not_queued_emails() -> list[str]:
+    """Pending e-mails whose task could not be queued (the broker was away)."""
+    return [
+        str(pk)
+        for pk in SentReminder.objects.filter(
+            email_state=SentReminder.EmailState.PENDING,
+            last_error__startswith=rules.EMAIL_NOT_QUEUED,
+        ).values_list("pk", flat=True)[:10000]
+    ]
+
+
 def lost_pending_emails(*, before: datetime) -> list[str]:
     return [
         str(pk)

@@ -1307,9 +1307,7 @@ def reminder_emails_send(
     return outcome
 
 
-# A reminder whose e-mail task could not be queued (the broker was away) carries this in
-# last_error, so the requeue takes it at its next run instead of after the usual grace.
-NOT_QUEUED = "Not queued: "
+NOT_QUEUED = rules.EMAIL_NOT_QUEUED
 
 
 def reminder_emails_mark_not_queued(*, reminder_ids: Sequence[str], error: BaseException) -> int:
@@ -1327,15 +1325,6 @@ def reminder_emails_mark_not_queued(*, reminder_ids: Sequence[str], error: BaseE
         return 0
 
 
-def _not_queued_emails() -> list[str]:
-    return [
-        str(pk)
-        for pk in SentReminder.objects.filter(
-            email_state=EmailState.PENDING, last_error__startswith=NOT_QUEUED
-        ).values_list("pk", flat=True)[:10000]
-    ]
-
-
 def reminder_emails_requeue(
     *, now: datetime | None = None, older_than=timedelta(minutes=15)
 ) -> int:
@@ -1344,7 +1333,7 @@ def reminder_emails_requeue(
     lost its messages, a crash between commit and publish). A second task for a row that is still
     queued sends nothing twice: the claim decides."""
     now = now or timezone.now()
-    not_queued = _not_queued_emails()
+    not_queued = selectors.not_queued_emails()
     if not_queued:
         # Queued now; if this publish fails too, _queue_emails marks them again.
         SentReminder.objects.filter(pk__in=not_queued, email_state=EmailState.PENDING).update(
