@@ -667,21 +667,24 @@ class TeamCapacity:
     split: list[SplitRow] = field(default_factory=list)
 
 
-def capacity_overview(*, membership: Membership, today: date | None = None) -> list[TeamCapacity]:
-    """Every team's current sprint against its policy: the leaders' view across teams."""
+def capacity_overview(
+    *, membership: Membership, today: date | None = None, team: Team | None = None
+) -> list[TeamCapacity]:
+    """Every team's current sprint against its policy: the leaders' view across teams. With
+    ``team``, that team's alone (one team's figures, without computing every team's)."""
     today = today or timezone.localdate()
-    teams = list(
-        Team.objects.filter(
-            organization_id=membership.organization_id, archived_at__isnull=True
-        ).order_by("name")
+    teams_qs = Team.objects.filter(
+        organization_id=membership.organization_id, archived_at__isnull=True
     )
-    policies = {
-        p.team_id: p
-        for p in CapacityPolicy.objects.filter(organization_id=membership.organization_id)
-    }
+    policies_qs = CapacityPolicy.objects.filter(organization_id=membership.organization_id)
+    if team is not None:
+        teams_qs = teams_qs.filter(pk=team.pk)
+        policies_qs = policies_qs.filter(team_id=team.pk)
+    teams = list(teams_qs.order_by("name"))
+    policies = {p.team_id: p for p in policies_qs}
     running: dict[Any, Sprint] = {}
     for sprint in (
-        sprint_list(membership=membership)
+        sprint_list(membership=membership, team=team)
         .filter(status=Sprint.Status.OPEN, start_date__lte=today, end_date__gte=today)
         .order_by("start_date")
     ):
@@ -695,14 +698,14 @@ def capacity_overview(*, membership: Membership, today: date | None = None) -> l
     for r in rows:
         points.setdefault(r["sprint_id"], {})[r["work_package__category"]] = r["points"]
     overview = []
-    for team in teams:
-        policy = policies.get(team.pk) or CapacityPolicy(
-            organization_id=membership.organization_id, team=team
+    for t in teams:
+        policy = policies.get(t.pk) or CapacityPolicy(
+            organization_id=membership.organization_id, team=t
         )
-        now = running.get(team.pk)
+        now = running.get(t.pk)
         overview.append(
             TeamCapacity(
-                team=team,
+                team=t,
                 policy=policy,
                 sprint=now,
                 split=split_rows(

@@ -12,6 +12,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -761,12 +762,23 @@ def dash_capacity(request):
         )
     except ValidationError as exc:
         filters, errors = planning_dashboards.Filters(), exc.message_dict
+    # Every team's latest sprint feeds the drift call-out; the cards (chart and sprint table)
+    # come a page of teams at a time: 200 charts on one page is unreadable and slow to render.
     data = dashboards.capacity(
-        membership=request.membership, team=filters.team, weeks=filters.weeks
+        membership=request.membership,
+        team=filters.team,
+        weeks=filters.weeks,
+        page=request.GET.get("page"),
+        per_page=CAPACITY_TEAMS_PER_PAGE,
     )
-    # Every team's numbers feed the drift call-out; the cards (chart and sprint table) come a
-    # page of teams at a time: 200 charts on one page is unreadable and slow to render.
-    page = Paginator(data.teams, CAPACITY_TEAMS_PER_PAGE).get_page(request.GET.get("page"))
+    # The call-out links every drifting team (up to all of them) to its card alone: the links
+    # are this query string with the team set and the page dropped, built once here.
+    params = request.GET.copy()
+    params.pop("page", None)
+    links = []
+    for t in data.drifting:
+        params["team"] = str(t.team_id)
+        links.append((f"?{params.urlencode()}", t.team_name))
     return render(
         request,
         "backlog/dash_capacity.html",
@@ -776,8 +788,9 @@ def dash_capacity(request):
             "filter_errors": errors,
             "week_choices": (4, 8, 12, 26),
             "data": data,
-            "page": page,
-            "rows": [(t, dashboards.capacity_chart(t)) for t in page.object_list],
+            "page": data.page,
+            "cards": [dashboards.capacity_card(t) for t in data.teams],
+            "drift_links": format_html_join(", ", '<a href="{}">{}</a>', links),
             "can_plan": request.membership.is_leader or request.membership.is_team_lead,
         },
         status=400 if errors else 200,
