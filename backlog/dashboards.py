@@ -429,8 +429,7 @@ def capacity_chart(team: TeamCapacity) -> charts.Chart:
 
 
 def capacity_chart_html(team: TeamCapacity) -> SafeString:
-    """The team's chart as ``components/chart.html`` draws it, built in Python (a page shows
-    ten of these)."""
+    """The team's chart as SVG markup (a page shows ten of these)."""
     return charts.chart_html(capacity_chart(team), id=team.team_id)
 
 

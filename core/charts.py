@@ -1,7 +1,7 @@
 """Generic server-side SVG charts: bars, stacked bars and lines over a row of categories.
 
-The numbers are computed here; ``templates/components/chart.html`` draws them (or ``chart_html``,
-the same markup built in Python for pages that draw many charts) and the stylesheet colours them (series ``i`` gets the classes ``chart__s{i}`` and, with a key, ``chart__s--{key}``).
+The numbers are computed here; ``chart_html`` draws them (``{% chart %}`` in templates, from the
+``ui`` tag library) and the stylesheet colours them (series ``i`` gets the classes ``chart__s{i}`` and, with a key, ``chart__s--{key}``).
 No JavaScript and no inline styles. Every chart carries its text equivalent: a table with one row
 per category, read by screen readers and shown by the template for anyone who wants the figures.
 
@@ -354,11 +354,12 @@ def _coord(value: float | int) -> str:
 
 
 def chart_html(chart: Chart, *, id: Any) -> SafeString:
-    """``components/chart.html`` rendered with ``chart`` and ``id``, byte for byte, built in Python.
+    """The chart as a ``<figure>``: the SVG (with a title and description for screen readers
+    and a hover title on every bar and dot), the legend, and the figures as a table.
 
-    A page drawing a chart per card (capacity: one per team) pays a template node render per
-    attribute and per tick; this is the same markup for a fraction of the cost (a test holds the
-    two equal). Every text is escaped; the numbers are ours."""
+    Built in Python rather than a template: a page drawing a chart per card (capacity: one per
+    team) would pay a template node render per attribute and per tick. ``id`` makes the aria ids
+    unique on the page. Every text is escaped; the numbers are ours."""
     e = html_text
     ident = e(id)
     left, right, bottom = chart.left, chart.right, chart.bottom

@@ -15,6 +15,7 @@ from backlog import dashboards, selectors
 from backlog.models import CapacityPolicy, Sprint
 from backlog.selectors import SplitRow
 from backlog.tests.factories import SprintCommitmentFactory, SprintFactory
+from core import charts
 
 pytestmark = pytest.mark.django_db
 
@@ -102,9 +103,7 @@ def test_the_cards_sprint_rows_are_the_templates_markup(leader, team, sprints_of
     assert card.split == render_to_string(
         "backlog/_split.html", {"rows": growth.overall, "show_points": True}
     )
-    assert card.chart == render_to_string(
-        "components/chart.html", {"chart": dashboards.capacity_chart(growth), "id": team.pk}
-    )
+    assert card.chart == charts.chart_html(dashboards.capacity_chart(growth), id=team.pk)
     assert "Sprint &lt;0&gt; &amp; co" in card.sprint_rows
 
 

@@ -2,6 +2,8 @@
 
 from django import template
 
+from core import charts
+
 register = template.Library()
 
 
@@ -32,3 +34,10 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def chart(value: charts.Chart, id) -> str:
+    """A chart of ``core.charts`` as SVG with its legend and its figures as a table:
+    ``{% chart chart "alignment-weekly" %}`` (``id`` makes the aria ids unique on the page)."""
+    return charts.chart_html(value, id=id)

@@ -1,7 +1,6 @@
 """The generic SVG charts: coordinates, scales, hover labels and the text equivalent."""
 
 import pytest
-from django.template.loader import render_to_string
 
 from core import charts
 from core.charts import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, Series
@@ -118,7 +117,7 @@ def test_many_categories_label_every_few():
     assert len(chart.rows) == 26
 
 
-def test_the_template_draws_bars_with_hover_titles_and_a_table():
+def test_the_markup_draws_bars_with_hover_titles_and_a_table():
     chart = charts.stacked_bar_chart(
         title="Effort <linked>",
         summary="A summary",
@@ -126,7 +125,7 @@ def test_the_template_draws_bars_with_hover_titles_and_a_table():
         series=[Series("Linked", [3], key="linked"), Series("Not linked", [1])],
         unit="pts",
     )
-    html = render_to_string("components/chart.html", {"chart": chart, "id": "x"})
+    html = charts.chart_html(chart, id="x")
     assert html.count("<rect") == 2
     assert "<title>1 Sep: Linked 3 pts of 4 pts</title>" in html
     assert "Effort &lt;linked&gt;" in html
