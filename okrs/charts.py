@@ -2,19 +2,31 @@
 
 No JavaScript and no inline styles: the template draws lines and points from these numbers and
 the stylesheet colours them. Every chart comes with the rows of a text table (its equivalent).
+
+Pages that repeat a figure by the dozen or hundred (the OKR trends page's charts and stale key
+results, the OKR board's cards) get it as HTML written here: the same markup the templates and
+partials write (okrs/tests/test_charts.py holds them equal), without a template node render per
+attribute. Every text is escaped.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from core.templatetags.ui import percent, percent_width
+from okrs import rules
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 16, 30  # margins around the plot area
@@ -317,6 +329,61 @@ def _percent(value: float) -> str:
     return f"{round(value * 100)} %"
 
 
+# The trend page draws a few dozen charts over the same weekly days and a few distinct
+# confidences: their texts are formatted once per process, not once per point.
+@lru_cache(maxsize=1024)
+def _day_month(day: date) -> str:
+    return f"{day:%-d %b}"
+
+
+@lru_cache(maxsize=1024)
+def _day_month_year(day: date) -> str:
+    return f"{day:%-d %b %Y}"
+
+
+def _out_of_ten(value: float) -> str:
+    """A mean confidence as '6.5/10' (one decimal at most)."""
+    return _tenths_out_of_ten(round(value, 1))
+
+
+@lru_cache(maxsize=256)
+def _tenths_out_of_ten(value: float) -> str:
+    return f"{number(value)}/10"
+
+
+@dataclass(frozen=True)
+class _TrendFrame:
+    """What every trend chart of one cycle shares, as of one day: axes, ideal line, today."""
+
+    x: _Scale
+    y: _Scale
+    ideal: str
+    today_x: float | None
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    y2_ticks: tuple[Tick, ...]
+    dates: str  # "1 Oct to 31 Dec"
+
+
+@lru_cache(maxsize=64)
+def _trend_frame(cycle_start: date, cycle_end: date, today: date) -> _TrendFrame:
+    right = WIDTH - RIGHT - 24
+    x = _Scale(_day(cycle_start), _day(cycle_end + timedelta(days=1)), LEFT, right)
+    y = _Scale(0, 1, HEIGHT - BOTTOM, TOP)  # progress 0..1; confidence 0..10 shares it
+    return _TrendFrame(
+        x=x,
+        y=y,
+        ideal=_points(
+            [(x(_day(cycle_start)), y(0)), (x(_day(cycle_end + timedelta(days=1))), y(1))]
+        ),
+        today_x=x(_day(today) + 0.5) if cycle_start <= today <= cycle_end else None,
+        x_ticks=tuple(_month_ticks(cycle_start, cycle_end, x)),
+        y_ticks=tuple(Tick(y(v / 4), f"{25 * v} %") for v in range(5)),
+        y2_ticks=tuple(Tick(y(v / 10), str(v)) for v in (0, 5, 10)),
+        dates=f"{cycle_start:%-d %b} to {cycle_end:%-d %b}",
+    )
+
+
 def trend_chart(
     *,
     title: str,
@@ -325,39 +392,36 @@ def trend_chart(
     points: Sequence,  # okrs.dashboards.TrendPoint rows, oldest first
     today: date,
 ) -> TrendChart:
-    right = WIDTH - RIGHT - 24
-    x = _Scale(_day(cycle_start), _day(cycle_end + timedelta(days=1)), LEFT, right)
-    y = _Scale(0, 1, HEIGHT - BOTTOM, TOP)  # progress 0..1; confidence 0..10 shares it
+    frame = _trend_frame(cycle_start, cycle_end, today)
+    x, y = frame.x, frame.y
     progress_pairs, confidence_pairs = [], []
     progress_points, confidence_points, rows = [], [], []
     for p in points:
         px = x(_day(p.day) + 1)  # the figure as of the end of that day
-        day = f"{p.day:%-d %b}"
-        if p.progress is not None:
-            py = y(p.progress)
+        day = _day_month(p.day)
+        progress, confidence = p.progress, p.confidence
+        if progress is not None:
+            shown = _percent(progress)
+            py = y(progress)
             progress_pairs.append((px, py))
-            progress_points.append(Point(px, py, f"{day}: progress {_percent(p.progress)}"))
-        if p.confidence is not None:
-            cy = y(p.confidence / 10)
-            confidence_pairs.append((cx := px, cy))
-            confidence_points.append(
-                Point(cx, cy, f"{day}: confidence {number(round(p.confidence, 1))}/10")
-            )
-        rows.append(
-            Row(
-                when=f"{p.day:%-d %b %Y}",
-                value=_percent(p.progress) if p.progress is not None else "—",
-                extra=f"{number(round(p.confidence, 1))}/10" if p.confidence is not None else "—",
-            )
-        )
+            progress_points.append(Point(px, py, f"{day}: progress {shown}"))
+        else:
+            shown = "—"
+        if confidence is not None:
+            out_of_ten = _out_of_ten(confidence)
+            cy = y(confidence / 10)
+            confidence_pairs.append((px, cy))
+            confidence_points.append(Point(px, cy, f"{day}: confidence {out_of_ten}"))
+        else:
+            out_of_ten = "—"
+        rows.append(Row(when=_day_month_year(p.day), value=shown, extra=out_of_ten))
     latest = next((p for p in reversed(points) if p.progress is not None), None)
     summary = (
-        f"{len(points)} weekly reading{'s' if len(points) != 1 else ''} from "
-        f"{cycle_start:%-d %b} to {cycle_end:%-d %b}. "
+        f"{len(points)} weekly reading{'s' if len(points) != 1 else ''} from {frame.dates}. "
         + (
-            f"On {latest.day:%-d %b} progress stood at {_percent(latest.progress)}"
+            f"On {_day_month(latest.day)} progress stood at {_percent(latest.progress)}"
             + (
-                f" with confidence {number(round(latest.confidence, 1))}/10."
+                f" with confidence {_out_of_ten(latest.confidence)}."
                 if latest.confidence is not None
                 else ", with no confidence given yet."
             )
@@ -372,13 +436,11 @@ def trend_chart(
         confidence_line=_points(confidence_pairs),
         progress_points=progress_points,
         confidence_points=confidence_points,
-        ideal=_points(
-            [(x(_day(cycle_start)), y(0)), (x(_day(cycle_end + timedelta(days=1))), y(1))]
-        ),
-        today_x=x(_day(today) + 0.5) if cycle_start <= today <= cycle_end else None,
-        x_ticks=_month_ticks(cycle_start, cycle_end, x),
-        y_ticks=[Tick(y(v / 4), f"{25 * v} %") for v in range(5)],
-        y2_ticks=[Tick(y(v / 10), str(v)) for v in (0, 5, 10)],
+        ideal=frame.ideal,
+        today_x=frame.today_x,
+        x_ticks=list(frame.x_ticks),
+        y_ticks=list(frame.y_ticks),
+        y2_ticks=list(frame.y2_ticks),
         rows=rows,
     )
 
@@ -388,49 +450,91 @@ def _num(value: float | int) -> str:
     return f"{value:g}" if isinstance(value, int) else f"{round(float(value), 1):g}"
 
 
-def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
-    """The trend chart drawn as SVG with its text equivalent (a table for screen readers).
+def _escape(text: object) -> str:
+    """conditional_escape's output for plain text, without its lazy-string machinery (a few
+    thousand calls a page): Django's escape() is html.escape()."""
+    if type(text) is str:  # the common case: plain text, never marked safe
+        return html.escape(text)
+    if hasattr(text, "__html__"):
+        return str(text.__html__())
+    return html.escape(str(text))
 
-    Built here rather than in a template: the OKR trends page draws dozens of these, each with
-    dozens of points, and a template costs a node render per attribute. Every text is escaped;
-    numbers are ours."""
-    e = conditional_escape
-    title_id, desc_id = f"chart-{e(id)}-title", f"chart-{e(id)}-desc"
-    left, right, top, bottom = chart.left, chart.right, chart.top, chart.bottom
-    parts = [
-        '<figure class="chart dash-chart">\n  <svg class="chart__svg" '
-        f'viewBox="0 0 {chart.width} {chart.height}" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" focusable="false">\n'
-        f'    <title id="{title_id}">{e(chart.title)}</title>\n'
-        f'    <desc id="{desc_id}">{e(chart.summary)}</desc>\n'
-    ]
-    for t in chart.y_ticks:
+
+@lru_cache(maxsize=64)
+def _trend_axes_html(
+    left: int,
+    right: int,
+    top: int,
+    bottom: int,
+    y_ticks: tuple[Tick, ...],
+    y2_ticks: tuple[Tick, ...],
+    x_ticks: tuple[Tick, ...],
+    ideal: str,
+    today_x: float | None,
+) -> str:
+    """Grid, axes, ideal line and today's line: the same for every chart of a cycle."""
+    e = _escape
+    parts = []
+    for t in y_ticks:
         pos = _num(t.pos)
         parts.append(
             f'    <line class="chart__grid" x1="{left}" x2="{right}" y1="{pos}" y2="{pos}"/>'
             f'<text class="chart__label" x="{left - 8}" y="{pos}" dy="0.32em" '
             f'text-anchor="end">{e(t.label)}</text>\n'
         )
-    for t in chart.y2_ticks:
+    for t in y2_ticks:
         parts.append(
             f'    <text class="chart__label chart__label--confidence" x="{right + 8}" '
             f'y="{_num(t.pos)}" dy="0.32em" text-anchor="start">{e(t.label)}</text>\n'
         )
-    for t in chart.x_ticks:
+    for t in x_ticks:
         pos = _num(t.pos)
         parts.append(
             f'    <line class="chart__tick" x1="{pos}" x2="{pos}" y1="{bottom}" '
             f'y2="{bottom + 5}"/><text class="chart__label" x="{pos}" y="{bottom + 20}" '
             f'text-anchor="middle">{e(t.label)}</text>\n'
         )
-    parts.append(f'    <polyline class="chart__ideal" points="{e(chart.ideal)}"/>\n')
-    if chart.today_x is not None:
-        x = _num(chart.today_x)
+    parts.append(f'    <polyline class="chart__ideal" points="{e(ideal)}"/>\n')
+    if today_x is not None:
+        x = _num(today_x)
         parts.append(
             f'    <line class="chart__today" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
             f'<text class="chart__label chart__label--today" x="{x}" y="{top - 4}" '
             'text-anchor="middle">today</text>\n'
         )
+    return "".join(parts)
+
+
+def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
+    """The trend chart drawn as SVG with its text equivalent (a table for screen readers).
+
+    Built here rather than in a template: the OKR trends page draws dozens of these, each with
+    dozens of points, and a template costs a node render per attribute. Every text is escaped;
+    numbers are ours."""
+    e = _escape
+    title_id, desc_id = f"chart-{e(id)}-title", f"chart-{e(id)}-desc"
+    left, right, top, bottom = chart.left, chart.right, chart.top, chart.bottom
+    title, summary = e(chart.title), e(chart.summary)
+    parts = [
+        '<figure class="chart dash-chart">\n  <svg class="chart__svg" '
+        f'viewBox="0 0 {chart.width} {chart.height}" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" focusable="false">\n'
+        f'    <title id="{title_id}">{title}</title>\n'
+        f'    <desc id="{desc_id}">{summary}</desc>\n'
+    ]
+    parts.append(
+        _trend_axes_html(
+            left,
+            right,
+            top,
+            bottom,
+            tuple(chart.y_ticks),
+            tuple(chart.y2_ticks),
+            tuple(chart.x_ticks),
+            chart.ideal,
+            chart.today_x,
+        )
+    )
     if chart.confidence_line:
         parts.append(
             f'    <polyline class="chart__confidence" points="{e(chart.confidence_line)}"/>\n'
@@ -463,7 +567,7 @@ def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
         '    <span class="chart__key chart__key--ideal">Ideal line</span>\n'
         "  </figcaption>\n"
         '  <div class="sr-only"><table>\n'
-        f"    <caption>{e(chart.title)}. {e(chart.summary)}</caption>\n"
+        f"    <caption>{title}. {summary}</caption>\n"
         '    <thead><tr><th scope="col">Week ending</th><th scope="col">Progress</th>'
         '<th scope="col">Confidence</th></tr></thead>\n'
         f"    <tbody>{rows}</tbody>\n"
@@ -471,3 +575,257 @@ def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
         "</figure>\n"
     )
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def progress_bar_html(value: float | None, *, label: str = "", title: str = "") -> SafeString:
+    """components/progress.html, byte for byte (okrs/tests/test_charts.py holds them equal),
+    for a table that shows one per row: an include per row costs more than the rest of the row.
+    """
+    width = percent_width(value)
+    return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
+        f'<div class="progress" title="{_escape(title)}">\n'
+        '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{width}" aria-label="{_escape(label or "Progress")}">'
+        f'<span class="pw-{width}"></span></div>\n'
+        f'  <span class="progress__value">{percent(value)}</span>\n'
+        "</div>\n"
+    )
+
+
+# --- the OKR trends page's repeated markup -------------------------------------------------
+# A page of a few dozen charts and stale key results: each row or card written here costs a
+# few string joins, where the template spent a node render on every attribute of it. The
+# markup is what dash_okr_trends.html wrote per item (okrs/tests/test_charts.py keeps that
+# template as the reference and holds the two equal).
+
+
+def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
+    """One row of the stale check-ins table (an okrs.dashboards.StaleKeyResult)."""
+    e = _escape
+    team = f' <span class="chip">{e(kr.team)}</span>' if kr.team else ""
+    if kr.last_check_in_at:
+        silent = (
+            f"Last check-in on {e(date_filter(timezone.localtime(kr.last_check_in_at), 'j M Y'))}"
+        )
+        never = ""
+    else:
+        silent = "Never checked in since it was set"
+        never = ' <span class="muted small">never checked in</span>'
+    progress = progress_bar_html(
+        kr.progress, label="Key result progress", title="Progress at the latest check-in"
+    )
+    return mark_safe(  # noqa: S308 - every text is escaped
+        "\n      <tr>\n"
+        f'        <td data-label="Key result"><a class="row-title" href="{e(objective_url)}'
+        f'#kr-{e(kr.id)}">{e(kr.title)}</a></td>\n'
+        f'        <td data-label="Objective">{e(kr.objective)}{team}</td>\n'
+        f'        <td data-label="Owner">{e(kr.owner or "No owner")}</td>\n'
+        f'        <td data-label="Silent for"><span class="smap-flag smap-flag--warn" '
+        f'title="{silent}"><span aria-hidden="true">⚠</span> <span data-figure="stale-days">'
+        f"{e(kr.days_since)}</span> days</span>{never}</td>\n"
+        f'        <td data-label="Progress">{progress}</td>\n'
+        "      </tr>\n      "
+    )
+
+
+def trend_card_html(objective: Any, *, objective_url: str, chart: SafeString) -> SafeString:
+    """An objective's card on the trends page (an okrs.dashboards.ObjectiveTrend): its title,
+    the latest figures as the board shows them, and its chart (trend_chart_html)."""
+    e = _escape
+    chip = (
+        '<span class="chip chip--org">Organization</span>'
+        if objective.level == "organization"
+        else f'<span class="chip">{e(objective.team)}</span>'
+    )
+    latest = objective.latest
+    now = ""
+    if latest:
+        confidence = (
+            f"{floatformat(latest.confidence, '1')}/10" if latest.confidence is not None else "—"
+        )
+        now = (
+            '<p class="dash-trend__now small" title="The latest reading, the same figures as the '
+            f'OKR board">Now: <strong data-figure="progress">{e(percent(latest.progress))}'
+            "</strong> progress · confidence "
+            f'<strong data-figure="confidence">{e(confidence)}</strong></p>'
+        )
+    return mark_safe(  # noqa: S308 - every text is escaped, the chart is safe HTML
+        f'\n    <article class="card dash-trend" id="trend-{e(objective.id)}">\n'
+        f'      <h3 class="dash-trend__title">{chip} <a href="{e(objective_url)}">'
+        f"{e(objective.statement)}</a></h3>\n"
+        f"      {now}\n"
+        f"      {chart}\n"
+        "    </article>\n  "
+    )
+
+
+# --- the OKR board's figures ---------------------------------------------------------------
+# okrs/_progress.html, okrs/_confidence.html and okrs/_health.html written in Python, byte for
+# byte (okrs/tests/test_charts.py renders the partials and holds the two equal), for the board:
+# a few hundred objectives, three includes each, were most of its time.
+
+
+def okr_progress_html(value: float | None, expected: float | None, label: str = "") -> SafeString:
+    """okrs/_progress.html: progress with the ideal line's marker (in an active cycle)."""
+    width = percent_width(value)
+    shown = percent(value)
+    if expected is not None:
+        title = f"{shown} done; the ideal line is at {percent(expected)} today"
+        marker = (
+            f'<i class="okr-progress__expected pw-{percent_width(expected)}" aria-hidden="true">'
+            "</i>"
+        )
+    else:
+        title, marker = f"{shown} done", ""
+    return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
+        f'<div class="progress okr-progress" title="{_escape(title)}">\n'
+        '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{width}" aria-label="{_escape(label or "Progress")}">'
+        f'<span class="pw-{width}"></span>{marker}</div>\n'
+        f'  <span class="progress__value">{_escape(shown)}</span>\n'
+        "</div>\n"
+    )
+
+
+@lru_cache(maxsize=1024)
+def confidence_html(
+    confidence: float | None, band: str | None, of_objective: bool = False
+) -> SafeString:
+    """okrs/_confidence.html: the latest confidence out of 10, or 'no check-in'."""
+    if confidence is None:
+        return mark_safe(
+            '<span class="confidence confidence--none" title="No check-in yet">no check-in</span>\n'
+        )
+    mean = ": the mean of its key results" if of_objective else ""
+    return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
+        f'<span class="confidence confidence--{_escape(band)}" title="Latest confidence to reach '
+        f'the target, 0 (no chance) to 10 (certain){mean}"><span class="sr-only">Confidence '
+        f'</span>{_escape(floatformat(confidence, "-1"))}<span class="confidence__of">/10</span>'
+        "</span>\n"
+    )
+
+
+_HEALTH_TEXT = {
+    "on_track": ("✓", "On track"),
+    "at_risk": ("!", "At risk"),
+    "off_track": ("✕", "Off track"),
+}
+
+
+@lru_cache(maxsize=16)
+def health_html(health: str | None) -> SafeString:
+    """okrs/_health.html: on track, at risk, off track or not measured, the rule on hover."""
+    icon, text = _HEALTH_TEXT.get(health or "", ("○", "Not measured"))
+    return mark_safe(  # noqa: S308 - the rule is escaped, the rest is ours
+        f'<span class="health health--{_escape(str(health) if health else "none")}" '
+        f'title="{_escape(rules.HEALTH_RULE)}"><span class="health__icon" aria-hidden="true">'
+        f"{icon}</span>{text}</span>\n"
+    )
+
+
+def grade_pill_html(grade: Any) -> SafeString:
+    """The grade pill of a closed cycle's objective (what the board showed inline)."""
+    shown = "—" if grade is None else f"{float(grade):.1f}"
+    return mark_safe(  # noqa: S308 - a number
+        f'<span class="okr-grade-pill" title="Grade at the close">Grade {shown}</span>'
+    )
+
+
+def board_team_objectives_html(
+    objectives: Sequence[Any], *, closed: bool, indent: str, tail: str
+) -> SafeString:
+    """Team objectives' lines on the board (under their parent's card, or among the loose
+    ones): team, statement and figures. ``indent`` and ``tail``: the whitespace the template's
+    loop had around each, so the page reads as it did."""
+    e = _escape
+    inner, figures = indent + "  ", indent + "    "
+    parts = []
+    for t in objectives:
+        verdict = grade_pill_html(t.grade) if closed else health_html(t.health)
+        parts.append(
+            f'\n{indent}<li class="okr-child">\n'
+            f'{inner}<span class="chip">{e(t.team)}</span>\n'
+            f'{inner}<a class="okr-child__statement" href="{e(t.url)}">{e(t.statement)}</a>\n'
+            f'{inner}<span class="okr-child__figures">\n'
+            f"{figures}{okr_progress_html(t.progress, t.expected, 'Team objective progress')}\n"
+            f"{figures}{confidence_html(t.confidence, t.confidence_band, True)}\n"
+            f"{figures}{verdict}\n"
+            f"{inner}</span>\n"
+            f"{indent}</li>\n{tail}"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text is escaped
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def board_cards_html(
+    objectives: Sequence[Any],
+    *,
+    closed: bool,
+    active: bool,
+    add_url: str | None,
+) -> SafeString:
+    """The cards of organization objectives on the board (okr_board rows with their ``url``):
+    statement, health or grade, progress, confidence, key results, owner, stale check-ins, and
+    the first team objectives cascading from each. ``add_url``: where a team objective is added
+    under a card, when the viewer may."""
+    e = _escape
+    parts = []
+    for o in objectives:
+        url = e(o.url)
+        modifier = "closed" if closed else e(str(o.health) if o.health else "none")
+        verdict = grade_pill_html(o.grade) if closed else health_html(o.health)
+        stale = (
+            f'<span class="okr-stale">⚠ {o.stale_count} stale check-in{_plural(o.stale_count)}'
+            "</span>"
+            if o.stale_count and active
+            else ""
+        )
+        if o.team_objectives:
+            children = board_team_objectives_html(
+                o.team_objectives, closed=closed, indent=" " * 10, tail=" " * 10
+            )
+            more = (
+                f'<p class="small okr-card__more"><a href="{url}">{o.more_team_objectives} more '
+                f"team objective{_plural(o.more_team_objectives)}</a> on the objective's page</p>"
+                if o.more_team_objectives
+                else ""
+            )
+            teams = (
+                '\n        <ul class="okr-children" aria-label="Team objectives cascading from it">'
+                f"\n          {children}\n        </ul>\n        {more}\n        "
+            )
+        else:
+            teams = (
+                '<p class="small muted okr-card__none">No team objective cascades from it yet.</p>'
+            )
+        add = (
+            f'<a class="okr-card__add small" href="{e(add_url)}?parent={e(o.pk)}">'
+            "+ Team objective under it</a>"
+            if add_url is not None and not closed
+            else ""
+        )
+        parts.append(
+            f'\n    <article class="card okr-card okr-card--{modifier}">\n'
+            '      <div class="okr-card__main">\n'
+            '        <div class="okr-card__head">\n'
+            f'          <a class="okr-card__statement" href="{url}">{e(o.statement)}</a>\n'
+            f"          {verdict}\n"
+            "        </div>\n"
+            f"        {okr_progress_html(o.progress, o.expected, 'Objective progress')}\n"
+            '        <div class="meta">\n'
+            f"          <span>{confidence_html(o.confidence, o.confidence_band, True)}</span>\n"
+            f"          <span>{o.key_result_count} key result{_plural(o.key_result_count)}</span>\n"
+            f"          <span>{e(o.owner or 'No owner')}</span>\n"
+            f"          {stale}\n"
+            "        </div>\n"
+            "      </div>\n"
+            '      <div class="okr-card__teams">\n'
+            f"        {teams}\n"
+            f"        {add}\n"
+            "      </div>\n"
+            "    </article>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text is escaped

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core import audit
@@ -62,6 +63,14 @@ def _next_url(request, default: str) -> str:
 # --- the board -----------------------------------------------------------------------------
 
 
+def _objective_url() -> Callable[[object], str]:
+    """The objective page's URL for any id: pages that link to dozens or hundreds of
+    objectives call reverse() once, not once a link."""
+    blank = str(uuid.UUID(int=0))
+    prefix, suffix = reverse("okrs:objective_detail", args=[blank]).split(blank)
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
 @membership_required
 def board(request, cycle_id=None):
     membership = request.membership
@@ -79,17 +88,31 @@ def board(request, cycle_id=None):
     }
     if cycle is not None:
         board = selectors.okr_board(membership=membership, cycle=cycle)
-        # Hundreds of links to objectives: one reverse() for all of them.
-        blank = str(uuid.UUID(int=0))
-        prefix, suffix = reverse("okrs:objective_detail", args=[blank]).split(blank)
-        for group in board.groups:
-            for objective in group.objectives:
-                objective.url = f"{prefix}{objective.pk}{suffix}"
-                for child in objective.team_objectives:
-                    child.url = f"{prefix}{child.pk}{suffix}"
-        for objective in board.loose:
-            objective.url = f"{prefix}{objective.pk}{suffix}"
+        # Hundreds of objectives with three figures each: their cards and lines are written in
+        # Python (okrs/charts.py, the partials' markup), not by a {% url %} and three includes
+        # apiece.
+        objective_url = _objective_url()
+        for objective in [*board.loose, *(o for g in board.groups for o in g.objectives)]:
+            objective.url = objective_url(objective.pk)
+            for child in objective.team_objectives:  # those shown on its card
+                child.url = objective_url(child.pk)
+        add_url = reverse("okrs:objective_create", args=[cycle.pk]) if context["can_add"] else None
         context["board"] = board
+        context["groups"] = [
+            (
+                group,
+                charts.board_cards_html(
+                    group.objectives,
+                    closed=cycle.is_closed,
+                    active=cycle.status == Cycle.Status.ACTIVE,
+                    add_url=add_url,
+                ),
+            )
+            for group in board.groups
+        ]
+        context["loose"] = charts.board_team_objectives_html(
+            board.loose, closed=cycle.is_closed, indent=" " * 4, tail=" " * 2
+        )
     return render(request, "okrs/board.html", context)
 
 
@@ -817,11 +840,21 @@ def okr_trends(request):
         membership=request.membership, cycle=filters.cycle, team=filters.team
     )
     today = dashboards.org_today(request.membership, timezone.now())
+    objective_url = _objective_url()
     context["trends"] = trends
-    context["charts"] = [
-        (
+    # Rows and cards written in Python (okrs/charts.py): dozens of them, where a template
+    # spends a node render on every attribute, a {% url %} and an include on every row.
+    context["stale"] = mark_safe(  # noqa: S308 - joined SafeStrings
+        "".join(
+            charts.stale_key_result_row_html(kr, objective_url=objective_url(kr.objective_id))
+            for kr in trends.stale
+        )
+    )
+    context["cards"] = [
+        charts.trend_card_html(
             objective,
-            charts.trend_chart_html(
+            objective_url=objective_url(objective.id),
+            chart=charts.trend_chart_html(
                 charts.trend_chart(
                     title=objective.statement,
                     cycle_start=cycle.start_date,

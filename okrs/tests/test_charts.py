@@ -1,0 +1,376 @@
+"""Chart and figure HTML built in Python (okrs.charts) for pages that show dozens of them: the
+same markup the templates would give, every text escaped, a text equivalent for every chart."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from okrs import charts, dashboards
+from okrs.rules import Health
+
+DAY = datetime.date
+
+
+@pytest.mark.parametrize("value", [None, 0, 0.0, 0.004, 0.005, 0.4567, 0.995, 1, 1.2, -0.1])
+@pytest.mark.parametrize(
+    ("label", "title"),
+    [("Key result progress", "Progress at the latest check-in"), ("", ""), ("<b>&", "\"x'")],
+)
+def test_progress_bar_is_the_progress_component_byte_for_byte(value, label, title):
+    assert charts.progress_bar_html(value, label=label, title=title) == render_to_string(
+        "components/progress.html", {"value": value, "label": label, "title": title}
+    )
+
+
+def trend(points, *, title="Renewals", today=None):
+    chart = charts.trend_chart(
+        title=title,
+        cycle_start=DAY(2026, 1, 1),
+        cycle_end=DAY(2026, 3, 31),
+        points=points,
+        today=today or DAY(2026, 1, 20),
+    )
+    return chart, str(charts.trend_chart_html(chart, id="abc"))
+
+
+def test_trend_chart_reads_out_every_week_in_its_table():
+    chart, html = trend(
+        [
+            dashboards.TrendPoint(DAY(2026, 1, 1), 0.0, None),
+            dashboards.TrendPoint(DAY(2026, 1, 8), 0.25, 7.0),
+            dashboards.TrendPoint(DAY(2026, 1, 15), None, 6.25),
+            dashboards.TrendPoint(DAY(2026, 1, 20), 0.333, 6.666),
+        ]
+    )
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", html)
+    assert rows == [
+        ("1 Jan 2026", "0 %", "—"),
+        ("8 Jan 2026", "25 %", "7/10"),
+        ("15 Jan 2026", "—", "6.2/10"),
+        ("20 Jan 2026", "33 %", "6.7/10"),
+    ]
+    assert [p.label for p in chart.progress_points] == [
+        "1 Jan: progress 0 %",
+        "8 Jan: progress 25 %",
+        "20 Jan: progress 33 %",
+    ]
+    assert [p.label for p in chart.confidence_points] == [
+        "8 Jan: confidence 7/10",
+        "15 Jan: confidence 6.2/10",
+        "20 Jan: confidence 6.7/10",
+    ]
+    assert chart.summary == (
+        "4 weekly readings from 1 Jan to 31 Mar. "
+        "On 20 Jan progress stood at 33 % with confidence 6.7/10."
+    )
+    assert html.count('<circle class="chart__point"') == 3
+    assert html.count('<rect class="chart__point chart__point--confidence"') == 3
+    assert 'aria-labelledby="chart-abc-title chart-abc-desc"' in html
+    assert "today</text>" in html
+
+
+def test_trend_chart_escapes_the_objective_statement():
+    _, html = trend([], title="<script>alert(\"x\")</script> & 'co'", today=DAY(2026, 5, 1))
+    assert "<script>" not in html
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;co&#x27;"
+    assert f'<title id="chart-abc-title">Progress and confidence of “{escaped}”</title>' in html
+    assert f"<caption>Progress and confidence of “{escaped}”. " in html
+    assert '<tr><td colspan="3">No readings yet.</td></tr>' in html
+    assert "No key result to measure yet." in html
+    assert "today</text>" not in html  # today is after the cycle
+
+
+# --- the trends page ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_trends_page_links_each_stale_key_result_and_shows_its_progress(
+    client_for, leader, org, team, other_team
+):
+    from okrs.tests.factories import CycleFactory
+    from okrs.tests.test_dashboards import build
+
+    cycle = CycleFactory(organization=org)
+    branches = build(org, cycle=cycle, team=team, other_team=other_team, owner=leader, rows=2)
+    stale = dashboards.stale_key_results(membership=leader, cycle=cycle)
+    assert {s.id for s in stale} == {str(b.team_kr.pk) for b in branches}
+
+    html = client_for(leader).get(reverse("okrs:okr_trends")).content.decode()
+    for s in stale:
+        link = reverse("okrs:objective_detail", args=[s.objective_id]) + f"#kr-{s.id}"
+        assert f'<a class="row-title" href="{link}">' in html
+    bar = render_to_string(
+        "components/progress.html",
+        {
+            "value": stale[0].progress,
+            "label": "Key result progress",
+            "title": "Progress at the latest check-in",
+        },
+    )
+    assert html.count(f'<td data-label="Progress">{bar}</td>') == len(stale)
+    for b in branches:
+        for objective in (b.objective, b.team_objective):
+            url = reverse("okrs:objective_detail", args=[objective.pk])
+            assert f'<a href="{url}">{objective.statement}</a>' in html
+
+
+# --- rows and cards written in Python, against the template markup they replace ----------------
+
+STALE_ROW = Template(
+    """{% for kr, objective_url in rows %}
+      <tr>
+        <td data-label="Key result"><a class="row-title" href="{{ objective_url }}#kr-{{ kr.id }}">{{ kr.title }}</a></td>
+        <td data-label="Objective">{{ kr.objective }}{% if kr.team %} <span class="chip">{{ kr.team }}</span>{% endif %}</td>
+        <td data-label="Owner">{{ kr.owner|default:"No owner" }}</td>
+        <td data-label="Silent for"><span class="smap-flag smap-flag--warn" title="{% if kr.last_check_in_at %}Last check-in on {{ kr.last_check_in_at|date:'j M Y' }}{% else %}Never checked in since it was set{% endif %}"><span aria-hidden="true">⚠</span> <span data-figure="stale-days">{{ kr.days_since }}</span> days</span>{% if not kr.last_check_in_at %} <span class="muted small">never checked in</span>{% endif %}</td>
+        <td data-label="Progress">{% include "components/progress.html" with value=kr.progress label="Key result progress" title="Progress at the latest check-in" %}</td>
+      </tr>
+      {% endfor %}"""
+)
+
+
+def test_stale_rows_are_the_templates_rows():
+    late = timezone.now() - datetime.timedelta(days=20)
+    rows = [
+        dashboards.StaleKeyResult(
+            "k1", "Churn <5 %", "o1", "Keep & grow", "Growth", "Ann", late, 20, 0.42
+        ),
+        dashboards.StaleKeyResult("k2", "NPS", "o2", "Delight", "", "", None, 31, 0.0),
+    ]
+    urls = ["/okrs/objectives/o1/", "/okrs/objectives/o2/"]
+    expected = STALE_ROW.render(Context({"rows": list(zip(rows, urls, strict=True))}))
+    assert (
+        "".join(
+            charts.stale_key_result_row_html(kr, objective_url=url)
+            for kr, url in zip(rows, urls, strict=True)
+        )
+        == expected
+    )
+
+
+TREND_CARD = Template(
+    """{% load ui %}{% for objective, objective_url, chart in charts %}
+    <article class="card dash-trend" id="trend-{{ objective.id }}">
+      <h3 class="dash-trend__title">{% if objective.level == "organization" %}<span class="chip chip--org">Organization</span>{% else %}<span class="chip">{{ objective.team }}</span>{% endif %} <a href="{{ objective_url }}">{{ objective.statement }}</a></h3>
+      {% if objective.latest %}<p class="dash-trend__now small" title="The latest reading, the same figures as the OKR board">Now: <strong data-figure="progress">{{ objective.latest.progress|percent }}</strong> progress · confidence <strong data-figure="confidence">{% if objective.latest.confidence is not None %}{{ objective.latest.confidence|floatformat:"1" }}/10{% else %}—{% endif %}</strong></p>{% endif %}
+      {{ chart }}
+    </article>
+  {% endfor %}"""
+)
+
+
+def test_trend_cards_are_the_templates_cards():
+    day = DAY(2026, 1, 8)
+    objectives = [
+        dashboards.ObjectiveTrend("a", "Win <big>", "organization", "", []),
+        dashboards.ObjectiveTrend(
+            "b", "Grow", "team", "R&D", [dashboards.TrendPoint(day, 0.456, 6.25)]
+        ),
+        dashboards.ObjectiveTrend(
+            "c", "Ship", "team", "Ops", [dashboards.TrendPoint(day, None, None)]
+        ),
+    ]
+    items = [(o, f"/okrs/objectives/{o.id}/", trend(o.points)[1]) for o in objectives]
+    expected = TREND_CARD.render(Context({"charts": items}))
+    assert (
+        "".join(
+            charts.trend_card_html(o, objective_url=url, chart=chart) for o, url, chart in items
+        )
+        == expected
+    )
+
+
+# --- the board's figures: the partials, byte for byte ------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, 0.0, 0.456, 1.0, 1.3])
+@pytest.mark.parametrize("expected", [None, 0.0, 0.62, 1.0])
+@pytest.mark.parametrize("label", ["Objective progress", ""])
+def test_okr_progress_is_the_partial(value, expected, label):
+    assert charts.okr_progress_html(value, expected, label) == render_to_string(
+        "okrs/_progress.html", {"value": value, "expected": expected, "label": label}
+    )
+
+
+@pytest.mark.parametrize("confidence", [None, 0.0, 3, 4.5, 6.666666, 7.0, 10.0, Decimal("8.50")])
+@pytest.mark.parametrize("of_objective", [True, False])
+def test_confidence_is_the_partial(confidence, of_objective):
+    band = charts.rules.confidence_band(confidence)
+    assert charts.confidence_html(confidence, band, of_objective) == render_to_string(
+        "okrs/_confidence.html",
+        {"confidence": confidence, "band": band, "of_objective": of_objective},
+    )
+
+
+@pytest.mark.parametrize("health", [*Health, None, ""])
+def test_health_is_the_partial(health):
+    assert charts.health_html(health) == render_to_string("okrs/_health.html", {"health": health})
+
+
+BOARD_CHILDREN = Template(
+    """{% load okrs_ui %}{% for t in objectives %}
+          <li class="okr-child">
+            <span class="chip">{{ t.team }}</span>
+            <a class="okr-child__statement" href="{{ t.url }}">{{ t.statement }}</a>
+            <span class="okr-child__figures">
+              {% include "okrs/_progress.html" with value=t.progress expected=t.expected label="Team objective progress" %}
+              {% include "okrs/_confidence.html" with confidence=t.confidence band=t.confidence_band of_objective=True %}
+              {% if cycle.is_closed %}<span class="okr-grade-pill" title="Grade at the close">Grade {{ t.grade|grade }}</span>{% else %}{% include "okrs/_health.html" with health=t.health %}{% endif %}
+            </span>
+          </li>
+          {% endfor %}"""
+)
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_board_team_objectives_are_the_templates_lines(closed):
+    objectives = [
+        SimpleNamespace(
+            team="R&D",
+            url="/okrs/objectives/1/",
+            statement="Ship <fast>",
+            progress=0.31,
+            expected=0.5,
+            confidence=6.5,
+            confidence_band="medium",
+            health=Health.AT_RISK,
+            grade=Decimal("0.70"),
+        ),
+        SimpleNamespace(
+            team="Ops",
+            url="/okrs/objectives/2/",
+            statement="Calm",
+            progress=None,
+            expected=None,
+            confidence=None,
+            confidence_band=None,
+            health=None,
+            grade=None,
+        ),
+    ]
+    expected = BOARD_CHILDREN.render(
+        Context(
+            {
+                "objectives": objectives,
+                "cycle": SimpleNamespace(is_closed=closed),
+            }
+        )
+    )
+    assert (
+        charts.board_team_objectives_html(objectives, closed=closed, indent=" " * 10, tail=" " * 10)
+        == expected
+    )
+
+
+BOARD_CARDS = Template(
+    """{% load okrs_ui %}{% for o in objectives %}
+    <article class="card okr-card okr-card--{% if cycle.is_closed %}closed{% else %}{{ o.health|default:'none' }}{% endif %}">
+      <div class="okr-card__main">
+        <div class="okr-card__head">
+          <a class="okr-card__statement" href="{{ o.url }}">{{ o.statement }}</a>
+          {% if cycle.is_closed %}<span class="okr-grade-pill" title="Grade at the close">Grade {{ o.grade|grade }}</span>{% else %}{% include "okrs/_health.html" with health=o.health %}{% endif %}
+        </div>
+        {% include "okrs/_progress.html" with value=o.progress expected=o.expected label="Objective progress" %}
+        <div class="meta">
+          <span>{% include "okrs/_confidence.html" with confidence=o.confidence band=o.confidence_band of_objective=True %}</span>
+          <span>{{ o.key_result_count }} key result{{ o.key_result_count|pluralize }}</span>
+          <span>{{ o.owner|default:"No owner" }}</span>
+          {% if o.stale_count and cycle.status == "active" %}<span class="okr-stale">⚠ {{ o.stale_count }} stale check-in{{ o.stale_count|pluralize }}</span>{% endif %}
+        </div>
+      </div>
+      <div class="okr-card__teams">
+        {% if o.team_objectives %}
+        <ul class="okr-children" aria-label="Team objectives cascading from it">
+          {% for t in o.team_objectives %}
+          <li class="okr-child">
+            <span class="chip">{{ t.team }}</span>
+            <a class="okr-child__statement" href="{{ t.url }}">{{ t.statement }}</a>
+            <span class="okr-child__figures">
+              {% include "okrs/_progress.html" with value=t.progress expected=t.expected label="Team objective progress" %}
+              {% include "okrs/_confidence.html" with confidence=t.confidence band=t.confidence_band of_objective=True %}
+              {% if cycle.is_closed %}<span class="okr-grade-pill" title="Grade at the close">Grade {{ t.grade|grade }}</span>{% else %}{% include "okrs/_health.html" with health=t.health %}{% endif %}
+            </span>
+          </li>
+          {% endfor %}
+        </ul>
+        {% if o.more_team_objectives %}<p class="small okr-card__more"><a href="{{ o.url }}">{{ o.more_team_objectives }} more team objective{{ o.more_team_objectives|pluralize }}</a> on the objective's page</p>{% endif %}
+        {% else %}<p class="small muted okr-card__none">No team objective cascades from it yet.</p>{% endif %}
+        {% if can_add and not cycle.is_closed %}<a class="okr-card__add small" href="{{ objective_create_url }}?parent={{ o.pk }}">+ Team objective under it</a>{% endif %}
+      </div>
+    </article>
+  {% endfor %}"""
+)
+
+
+def board_objective(**changes):
+    fields = {
+        "pk": "o1",
+        "url": "/okrs/objectives/o1/",
+        "statement": "Win <the> market & more",
+        "health": Health.ON_TRACK,
+        "grade": Decimal("0.6"),
+        "progress": 0.55,
+        "expected": 0.5,
+        "confidence": 7.25,
+        "confidence_band": "high",
+        "key_result_count": 3,
+        "owner": "Ann O'Neil",
+        "stale_count": 2,
+        "team_objectives": [],
+        "more_team_objectives": 0,
+    }
+    return SimpleNamespace(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("status", "can_add"),
+    [("active", True), ("active", False), ("planning", True), ("closed", True)],
+)
+def test_board_cards_are_the_templates_cards(status, can_add):
+    child = board_objective(
+        pk="c1", url="/okrs/objectives/c1/", statement="Team <part>", team="R&D", health=None
+    )
+    objectives = [
+        board_objective(),
+        board_objective(
+            pk="o2",
+            health=Health.OFF_TRACK,
+            grade=None,
+            key_result_count=1,
+            owner="",
+            stale_count=1,
+            team_objectives=[child, child],
+            more_team_objectives=1,
+        ),
+        board_objective(pk="o3", stale_count=0, team_objectives=[child], more_team_objectives=4),
+    ]
+    cycle = SimpleNamespace(is_closed=status == "closed", status=status)
+    add_url = "/okrs/cycles/x/objectives/new/"
+    expected = BOARD_CARDS.render(
+        Context(
+            {
+                "objectives": objectives,
+                "cycle": cycle,
+                "can_add": can_add,
+                "objective_create_url": add_url,
+            }
+        )
+    )
+    assert (
+        charts.board_cards_html(
+            objectives,
+            closed=cycle.is_closed,
+            active=status == "active",
+            add_url=add_url if can_add else None,
+        )
+        == expected
+    )
