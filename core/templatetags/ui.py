@@ -1,6 +1,8 @@
 """Small presentation helpers shared by every page."""
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from core import charts
 
@@ -41,3 +43,21 @@ def chart(value: charts.Chart, id) -> str:
     """A chart of ``core.charts`` as SVG with its legend and its figures as a table:
     ``{% chart chart "alignment-weekly" %}`` (``id`` makes the aria ids unique on the page)."""
     return charts.chart_html(value, id=id)
+
+
+@register.simple_tag
+def team_options(teams, selected=None) -> str:
+    """The ``<option>``s of a team filter, ``selected`` (a team, or None) marked: built in Python,
+    since an organization may have hundreds of teams and a template loop pays per node.
+    ``teams`` holds teams or ``{"id"|"pk", "name"}`` rows."""
+    chosen = str(selected.pk) if selected is not None else None
+    parts = []
+    for team in teams:
+        if isinstance(team, dict):
+            pk, name = team.get("id", team.get("pk")), team["name"]
+        else:
+            pk, name = team.pk, team.name
+        value = str(pk)
+        mark = " selected" if value == chosen else ""
+        parts.append(f'<option value="{value}"{mark}>{conditional_escape(name)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 - the names are escaped, the ids are UUIDs

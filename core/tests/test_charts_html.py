@@ -85,3 +85,21 @@ def test_chart_html_escapes_every_text():
     assert "Two weeks &amp; more" in html
     assert "<b>" not in html
     assert "style=" not in html
+
+
+def test_team_options_mark_the_chosen_team_and_escape_names():
+    from django.template import Context, Template
+
+    rows = [{"id": "a1", "name": "Ops & <Infra>"}, {"pk": "b2", "name": "Growth"}]
+    chosen = type("T", (), {"pk": "b2"})()
+    html = Template("{% load ui %}{% team_options teams chosen %}").render(
+        Context({"teams": rows, "chosen": chosen})
+    )
+    assert html == (
+        '<option value="a1">Ops &amp; &lt;Infra&gt;</option>'
+        '<option value="b2" selected>Growth</option>'
+    )
+    none_chosen = Template("{% load ui %}{% team_options teams None %}").render(
+        Context({"teams": rows})
+    )
+    assert " selected" not in none_chosen
