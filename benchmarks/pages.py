@@ -7,7 +7,9 @@ Uses a database of its own (``THROUGHLINE_SCALE_DB``, default ``bench_scale``, o
 server or the embedded PostgreSQL), created, migrated and seeded with ``manage.py seed_scale``
 (default sizes) when missing, so later runs reuse it. Every request goes through the whole
 Django stack in this process (middleware, authentication, view, template or serializer,
-renderer), warm, signed in as the organization's admin (pages) or with a bearer token (API).
+renderer), warm, signed in as the organization's admin (pages) or with a bearer token (API);
+an entry may sign in as a team lead or a member instead (``who``), the one with the most open
+work to show (``person``).
 
 - **server time**: median and 95th percentile of ``--runs`` requests after two warm-ups.
 - **queries**: the statements one request runs.
@@ -80,6 +82,9 @@ class Context:
     session_id: str | None
     work_package_id: str
     cycle_id: str | None
+    team_lead: Any = None  # Membership: the team lead whose team has the most open work
+    lead_team_id: str | None = None  # that team
+    member: Any = None  # Membership: the member who owns the most open work
 
 
 @dataclass
@@ -90,6 +95,7 @@ class Entry:
     query: Callable[[Context], str] | None = None
     api: bool = False
     note: str = ""
+    who: str = "admin"  # whose page: admin, team_lead or member (pages only)
 
 
 ENTRIES: list[Entry] = [
@@ -110,6 +116,14 @@ ENTRIES: list[Entry] = [
     Entry("sprint", "backlog:sprint_detail", kwargs=lambda c: {"sprint_id": c.sprint_id}),
     Entry("review agenda", "reviews:session_detail", kwargs=lambda c: {"session_id": c.session_id}),
     Entry("landing, leader (page)", "home"),
+    Entry(
+        "landing, team lead (page)",
+        "home",
+        query=lambda c: f"team={c.lead_team_id}",
+        who="team_lead",
+    ),
+    # A member's landing redirects to their own work: measured there.
+    Entry("landing, member (page: my work)", "planning:my_work", who="member"),
     Entry("attention list (API)", "api:dashboard-attention", api=True),
     Entry(
         "attention list of a team (API)",
@@ -261,6 +275,8 @@ def context() -> Context:
     if wp is None:
         raise RuntimeError("the scale organization's first team has no work packages")
     cycle = Cycle.objects.filter(organization=org, status="active").first()
+    team_lead, lead_team_id = person(org, "team_lead")
+    member, _ = person(org, "member")
     return Context(
         organization=org,
         admin=admin,
@@ -270,7 +286,56 @@ def context() -> Context:
         session_id=str(session.pk) if session else None,
         work_package_id=str(wp.pk),
         cycle_id=str(cycle.pk) if cycle else None,
+        team_lead=team_lead,
+        lead_team_id=lead_team_id,
+        member=member,
     )
+
+
+def person(org, role: str) -> tuple[Any, str | None]:
+    """An active membership of ``role`` with something on its landing page: a team lead with
+    the team (of theirs) holding the most open work packages, or the member owning the most
+    open work packages (ties by id, so every run picks the same one). (None, None) when nobody
+    of that role has any open work."""
+    from django.db.models import Count
+
+    from core.models import Membership
+    from planning.models import WorkPackage
+
+    open_work = WorkPackage.objects.filter(
+        organization=org, status__in=("intention", "ready", "in_progress")
+    )
+    people = Membership.objects.select_related("user").filter(
+        organization=org, role=role, is_active=True, user__is_active=True
+    )
+    if role == "team_lead":
+        per_team = dict(
+            open_work.order_by()
+            .values_list("team_id")
+            .annotate(n=Count("pk"))
+            .values_list("team_id", "n")
+        )
+        pairs = Membership.teams.through.objects.filter(
+            membership__in=people, team__archived_at__isnull=True
+        ).values_list("membership_id", "team_id")
+        ranked = sorted(
+            ((per_team.get(team_id, 0), str(m_id), str(team_id)) for m_id, team_id in pairs),
+            key=lambda r: (-r[0], r[1], r[2]),
+        )
+        if not ranked or ranked[0][0] == 0:
+            return None, None
+        return people.get(pk=ranked[0][1]), ranked[0][2]
+    owner = (
+        open_work.filter(owner__in=people.values("user_id"))
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "owner_id")
+        .first()
+    )
+    if owner is None:
+        return None, None
+    return people.get(user_id=owner["owner_id"]), None
 
 
 def psycopg_connect():
@@ -320,11 +385,13 @@ def replay(conn, statements: list[str], runs: int, encode: bool) -> float:
     return statistics.median(times)
 
 
-def measure(entry: Entry, ctx: Context, clients: dict[str, Client], conn, runs: int) -> Row:
+def measure(entry: Entry, ctx: Context, clients: dict[str, Client | None], conn, runs: int) -> Row:
     url = url_of(entry, ctx)
     if url is None:
         return Row(entry.label, note="skipped: not in this build (or nothing to show)")
-    client = clients["api" if entry.api else "page"]
+    client = clients["api" if entry.api else "page" if entry.who == "admin" else entry.who]
+    if client is None:
+        return Row(entry.label, note=f"skipped: no {entry.who} with open work")
     for _ in range(2):
         client.get(url)
     connection.queries_log.clear()  # the log keeps 9000 statements: a page must fit in it
@@ -623,12 +690,20 @@ def main() -> None:
     page = Client()
     page.force_login(ctx.admin.user)
     api = Client(headers={"Authorization": f"Bearer {ctx.token}"})
+    clients: dict[str, Client | None] = {"page": page, "api": api}
+    for who in ("team_lead", "member"):
+        membership = getattr(ctx, who)
+        clients[who] = None
+        if membership is not None:
+            signed_in = Client()
+            signed_in.force_login(membership.user)
+            clients[who] = signed_in
     rows: list[Row] = []
     with psycopg_connect() as conn:
         for entry in ENTRIES:
             if args.only and args.only.lower() not in entry.label.lower():
                 continue
-            row = measure(entry, ctx, {"page": page, "api": api}, conn, args.runs)
+            row = measure(entry, ctx, clients, conn, args.runs)
             rows.append(row)
             log(table([row]).splitlines()[-1])
         if not args.only or "bulk" in args.only:

@@ -291,6 +291,19 @@ class WorkPackage(models.Model):
                 name="planning_wp_review_due_idx",
                 condition=Q(status__in=["ready", "in_progress", "done"]),
             ),
+            # The attention list and the review agenda (reviews.selectors): overdue committed
+            # work and success checks due without a decision, counted org-wide as index-only
+            # scans of these partial indexes, and their first rows read in order.
+            models.Index(
+                fields=["organization", "due_date"],
+                name="planning_wp_overdue_idx",
+                condition=Q(status__in=["ready", "in_progress"]),
+            ),
+            models.Index(
+                fields=["organization", "success_review_date"],
+                name="planning_wp_check_due_idx",
+                condition=Q(status__in=["ready", "in_progress", "done"], decision=""),
+            ),
             # The delivery dashboard: work done, and decisions taken, in a period.
             models.Index(
                 fields=["organization", "finished_at"],

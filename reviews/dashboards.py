@@ -96,9 +96,10 @@ def attention(
             url=reverse("reviews:session_detail", args=[s.pk]),
             is_mine=bool(getattr(s, "is_mine", False)),
         )
-        for s in selectors.upcoming_sessions(membership=membership, now=now)
-        if s.scheduled_at <= now + UPCOMING_WITHIN
-        and (team is None or s.cadence.team_id in (None, team.pk))
+        for s in selectors.upcoming_sessions(
+            membership=membership, now=now, until=now + UPCOMING_WITHIN
+        )
+        if team is None or s.cadence.team_id in (None, team.pk)
     ]
     return Attention(team=team, as_of=today, sections=sections, upcoming=upcoming)
 

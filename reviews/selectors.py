@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -146,9 +147,14 @@ def session_get(*, membership: Membership, session_id) -> ReviewSession:
 
 
 def upcoming_sessions(
-    *, membership: Membership, now: datetime | None = None, cadence: Cadence | None = None
+    *,
+    membership: Membership,
+    now: datetime | None = None,
+    cadence: Cadence | None = None,
+    until: datetime | None = None,
 ) -> list[ReviewSession]:
-    """Sessions still to be held: the next of each cadence, and any not closed since yesterday."""
+    """Sessions still to be held: the next of each cadence, and any not closed since yesterday
+    (``until``: scheduled no later than that)."""
     now = now or timezone.now()
     sessions = _sessions(membership).filter(
         status=ReviewSession.Status.SCHEDULED,
@@ -157,6 +163,8 @@ def upcoming_sessions(
     )
     if cadence is not None:
         sessions = sessions.filter(cadence=cadence)
+    if until is not None:
+        sessions = sessions.filter(scheduled_at__lte=until)
     return list(
         sessions.annotate(
             is_mine=Exists(
@@ -510,7 +518,25 @@ class AgendaContext:
         packages = WorkPackage.objects.filter(organization_id=self.membership.organization_id)
         if self.cadence.team_id is not None:
             packages = packages.filter(team_id=self.cadence.team_id)
-        return packages.select_related("owner", "team", "initiative")
+        # Only what an agenda item shows (_wp_item): the sections read a dozen rows each, and
+        # whole rows of three tables cost more to build than to read.
+        return packages.select_related("owner", "team").only(*WORK_ITEM_FIELDS)
+
+
+WORK_ITEM_FIELDS = (
+    "title",
+    "status",
+    "category",
+    "due_date",
+    "success_criterion",
+    "success_review_date",
+    "created_at",
+    "owner_id",
+    "team_id",
+    "owner__full_name",
+    "owner__email",
+    "team__name",
+)
 
 
 class _Total(Subquery):
@@ -664,8 +690,19 @@ def _section_unlinked(ctx: AgendaContext) -> AgendaSection:
 
 
 def _section_open_decisions(ctx: AgendaContext) -> AgendaSection:
+    # Only what an item shows: the whole rows of seven tables cost more to build than to read.
     rows, total = _capped(
-        _decisions()
+        Decision.objects.select_related("owner", "session")
+        .only(
+            "summary",
+            "subject_title",
+            "verdict",
+            "reason",
+            "created_at",
+            "owner__full_name",
+            "owner__email",
+            "session__scheduled_at",
+        )
         .filter(
             session__cadence_id=ctx.cadence.pk,
             session__scheduled_at__lt=ctx.session.scheduled_at,
@@ -887,6 +924,61 @@ def session_agenda(
     return Agenda(layer=layer, sections=sections, built_at=now, as_of=as_of)
 
 
+# Every key result of the organization's active cycles (of one team's objectives when
+# %(team)s is given), with its latest check-in read once per key result by a LATERAL lookup
+# on the check-in index (okrs' shared fragments), not by three correlated subqueries.
+_ACTIVE_KEY_RESULTS_SQL = """
+SELECT kr.id, kr.title, kr.objective_id, o.statement AS objective__statement,
+    t.name AS objective__team__name, o.cycle_id AS objective__cycle_id,
+    cy.status AS objective__cycle__status, cy.start_date AS objective__cycle__start_date,
+    cy.end_date AS objective__cycle__end_date, u.full_name AS owner__full_name,
+    u.email AS owner__email, {progress} AS progress, ci.confidence,
+    (EXTRACT(EPOCH FROM ci.checked_in_at) * 1000000)::bigint AS last_check_in_at,
+    (EXTRACT(EPOCH FROM kr.created_at) * 1000000)::bigint AS created_at
+FROM okrs_keyresult kr
+JOIN okrs_objective o ON o.id = kr.objective_id
+JOIN okrs_cycle cy ON cy.id = o.cycle_id
+LEFT JOIN core_team t ON t.id = o.team_id
+LEFT JOIN core_user u ON u.id = kr.owner_id
+{latest}
+WHERE kr.organization_id = %(org)s AND cy.status = %(status)s {where}
+ORDER BY kr.created_at, kr.id
+"""
+
+
+def _active_key_results(ctx: AgendaContext) -> list[dict]:
+    from okrs import selectors as okr_selectors
+    from okrs.models import Cycle
+
+    params: dict[str, Any] = {
+        "org": ctx.membership.organization_id,
+        "status": Cycle.Status.ACTIVE,
+    }
+    where = ""
+    if ctx.cadence.team_id is not None:
+        params["team"] = ctx.cadence.team_id
+        where = "AND o.team_id = %(team)s"
+    sql = _ACTIVE_KEY_RESULTS_SQL.format(
+        progress=okr_selectors.KEY_RESULT_PROGRESS_SQL,
+        latest=okr_selectors.LATEST_CHECK_IN_SQL,
+        where=where,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    # The two instants come as microseconds since the epoch: the same values, exactly, without
+    # parsing thousands of timestamps from text.
+    for row in rows:
+        last = row["last_check_in_at"]
+        row["last_check_in_at"] = None if last is None else _EPOCH + timedelta(microseconds=last)
+        row["created_at"] = _EPOCH + timedelta(microseconds=row["created_at"])
+    return rows
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _section_key_results(ctx: AgendaContext) -> AgendaSection | None:
     """Key results of active cycles that are off track, at risk, or without a recent check-in
     (okrs' own health rule and staleness rule). One query, of plain rows: every key result of
@@ -895,28 +987,7 @@ def _section_key_results(ctx: AgendaContext) -> AgendaSection | None:
     from okrs import selectors as okr_selectors
     from okrs.models import Cycle
 
-    key_results: Any = okr_selectors.key_result_list(
-        membership=ctx.membership, cycle_status=Cycle.Status.ACTIVE
-    )
-    if ctx.cadence.team_id is not None:
-        key_results = key_results.filter(objective__team_id=ctx.cadence.team_id)
-    rows: Any = key_results.values(
-        "id",
-        "title",
-        "objective_id",
-        "objective__statement",
-        "objective__team__name",
-        "objective__cycle_id",
-        "objective__cycle__status",
-        "objective__cycle__start_date",
-        "objective__cycle__end_date",
-        "owner__full_name",
-        "owner__email",
-        "progress",
-        "confidence",
-        "last_check_in_at",
-        "created_at",
-    )
+    rows = _active_key_results(ctx)
     expected_of: dict = {}
     flagged: list[tuple[int, dict, Any, bool, float]] = []
     for kr in rows:
@@ -982,9 +1053,11 @@ def _section_capacity(ctx: AgendaContext) -> AgendaSection | None:
 
     drifting: list[tuple[float, Any, Any]] = []
     row: Any
-    for row in backlog_selectors.capacity_overview(membership=ctx.membership, today=ctx.today):
-        if ctx.cadence.team_id is not None and row.team.pk != ctx.cadence.team_id:
-            continue
+    # A team's review reads that team's capacity alone, not every team's to keep one.
+    team = ctx.cadence.team if ctx.cadence.team_id is not None else None
+    for row in backlog_selectors.capacity_overview(
+        membership=ctx.membership, today=ctx.today, team=team
+    ):
         planned = sum(r.points for r in row.split)
         if row.sprint is None or not planned:
             continue

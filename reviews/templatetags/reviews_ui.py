@@ -44,6 +44,15 @@ def get_item(mapping, key):
 
 
 @register.filter
+def inline_error_for(inline_error, item_id):
+    """The session page's inline decision error when it is this agenda item's, else None: the
+    item's form checks it once instead of looking the error up in every field."""
+    if inline_error and inline_error.get("id") == item_id:
+        return inline_error
+    return None
+
+
+@register.filter
 def is_past(value: datetime) -> bool:
     from django.utils import timezone
 

@@ -187,3 +187,107 @@ def test_query_count_does_not_grow_with_the_organization(
     with django_assert_num_queries(EXPECTED_QUERIES[who]):
         response = client.get(url)
     assert response.status_code == 200
+
+
+# --- how the sections read ------------------------------------------------------------------
+
+
+def _context(membership, team=None):
+    from reviews import selectors
+    from reviews.models import Cadence, ReviewSession
+
+    now = timezone.now()
+    cadence = Cadence(
+        organization=membership.organization,
+        team=team,
+        name="This week",
+        kind=Cadence.Kind.WEEKLY_DELIVERY,
+    )
+    return selectors.AgendaContext(
+        membership=membership,
+        session=ReviewSession(
+            organization=membership.organization, cadence=cadence, scheduled_at=now
+        ),
+        cadence=cadence,
+        as_of=timezone.localdate(),
+        now=now,
+        today=timezone.localdate(),
+        previous=None,
+    )
+
+
+@pytest.mark.parametrize("for_team", [False, True])
+def test_key_results_are_read_as_okrs_reads_them(leader, data, team, for_team):
+    """The agenda's one-statement read of active key results (latest check-in by LATERAL)
+    gives the rows okrs.selectors.key_result_list gives, value for value."""
+    from okrs import selectors as okr_selectors
+    from okrs.models import Cycle
+    from reviews import selectors
+
+    never_checked = KeyResultFactory(
+        objective=ObjectiveFactory(
+            cycle=Cycle.objects.get(organization=leader.organization),
+            level=Objective.Level.TEAM,
+            team=team,
+        ),
+        owner=None,
+    )
+    rows = selectors._active_key_results(_context(leader, team if for_team else None))
+    expected = okr_selectors.key_result_list(membership=leader, cycle_status=Cycle.Status.ACTIVE)
+    if for_team:
+        expected = expected.filter(objective__team_id=team.pk)
+    expected_rows = list(expected.order_by("created_at", "id").values(*rows[0]))
+    assert rows == expected_rows
+    assert len(rows) == (2 if for_team else 3)
+    assert any(r["id"] == never_checked.pk and r["last_check_in_at"] is None for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("key", "index"),
+    [("overdue", "planning_wp_overdue_idx"), ("checks_due", "planning_wp_check_due_idx")],
+)
+def test_org_wide_counts_read_their_partial_index(leader, data, key, index):
+    """Overdue work and success checks due are counted over the whole organization: from a
+    partial index holding only the rows that can match, not from the table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews import selectors
+
+    with CaptureQueriesContext(connection) as captured:
+        selectors._builders()[key](_context(leader))
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        (document,) = cursor.fetchone()
+
+    def count_scans(plan: dict, in_count: bool = False) -> list[str]:
+        in_count = in_count or plan.get("Subplan Name", "").startswith("InitPlan")
+        found = (
+            [plan.get("Index Name", plan["Node Type"])]
+            if in_count and "Scan" in plan["Node Type"]
+            else []
+        )
+        for child in plan.get("Plans", []):
+            found += count_scans(child, in_count)
+        return found
+
+    assert count_scans(document[0]["Plan"]) == [index]
+
+
+def test_upcoming_reviews_stop_at_a_week(org, leader):
+    now = timezone.now()
+    near = ReviewSessionFactory(
+        cadence=CadenceFactory(organization=org), scheduled_at=now + datetime.timedelta(days=6)
+    )
+    far = ReviewSessionFactory(
+        cadence=CadenceFactory(organization=org), scheduled_at=now + datetime.timedelta(days=8)
+    )
+    assert [r.id for r in dashboards.attention(membership=leader, now=now).upcoming] == [
+        str(near.pk)
+    ]
+    from reviews import selectors
+
+    every = selectors.upcoming_sessions(membership=leader, now=now)
+    assert {s.pk for s in every} >= {near.pk, far.pk}

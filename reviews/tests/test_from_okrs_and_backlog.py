@@ -114,6 +114,30 @@ def test_capacity_drift_per_team_is_on_the_agenda(leader, session, team, other_t
     assert item.url == f"/sprints/{sprint.pk}/"
 
 
+def test_a_team_review_weighs_its_own_teams_capacity_alone(leader, team, other_team, member):
+    """Both teams drift; the team's review lists its own team (read for that team alone)."""
+    from reviews.tests.test_services import cadence_data
+
+    sprints = {}
+    for t in (team, other_team):
+        sprints[t] = SprintFactory(
+            team=t,
+            start_date=TODAY - datetime.timedelta(days=3),
+            end_date=TODAY + datetime.timedelta(days=10),
+            capacity_points=20,
+        )
+        wp = WorkPackageFactory(
+            team=t, owner=member.user, ready=True, category="tactical", estimate=8
+        )
+        SprintCommitmentFactory(sprint=sprints[t], work_package=wp)
+    team_cadence = services.cadence_create(actor=leader, **cadence_data(team=team))
+    agenda = selectors.session_agenda(membership=leader, session=team_cadence.sessions.get())
+    section = agenda.section("capacity")
+    assert [i.title for i in section.items] == [team.name]
+    assert section.total == 1
+    assert section.items[0].url == f"/sprints/{sprints[team].pk}/"
+
+
 def test_the_quarterly_agenda_shows_key_result_progress_of_each_strategic_objective(
     cycle, objective, leader, member
 ):
