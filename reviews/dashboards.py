@@ -97,9 +97,8 @@ def attention(
             is_mine=bool(getattr(s, "is_mine", False)),
         )
         for s in selectors.upcoming_sessions(
-            membership=membership, now=now, until=now + UPCOMING_WITHIN
+            membership=membership, now=now, until=now + UPCOMING_WITHIN, team=team
         )
-        if team is None or s.cadence.team_id in (None, team.pk)
     ]
     return Attention(team=team, as_of=today, sections=sections, upcoming=upcoming)
 

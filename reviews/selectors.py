@@ -152,9 +152,11 @@ def upcoming_sessions(
     now: datetime | None = None,
     cadence: Cadence | None = None,
     until: datetime | None = None,
+    team: Team | None = None,
 ) -> list[ReviewSession]:
     """Sessions still to be held: the next of each cadence, and any not closed since yesterday
-    (``until``: scheduled no later than that)."""
+    (``until``: scheduled no later than that; ``team``: that team's and the organization-wide
+    ones). At most 50, the soonest first."""
     now = now or timezone.now()
     sessions = _sessions(membership).filter(
         status=ReviewSession.Status.SCHEDULED,
@@ -165,6 +167,8 @@ def upcoming_sessions(
         sessions = sessions.filter(cadence=cadence)
     if until is not None:
         sessions = sessions.filter(scheduled_at__lte=until)
+    if team is not None:
+        sessions = sessions.filter(Q(cadence__team=team) | Q(cadence__team__isnull=True))
     return list(
         sessions.annotate(
             is_mine=Exists(

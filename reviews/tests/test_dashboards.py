@@ -291,3 +291,20 @@ def test_upcoming_reviews_stop_at_a_week(org, leader):
 
     every = selectors.upcoming_sessions(membership=leader, now=now)
     assert {s.pk for s in every} >= {near.pk, far.pk}
+
+
+def test_a_teams_upcoming_reviews_are_found_past_fifty_of_other_teams(
+    org, leader, team, other_team
+):
+    """The 50-session cap applies after the team filter, so a busy organization's other teams
+    cannot push this team's review of the coming week off its list."""
+    now = timezone.now()
+    others = CadenceFactory(organization=org, team=other_team)
+    for hours in range(1, 61):
+        ReviewSessionFactory(cadence=others, scheduled_at=now + datetime.timedelta(hours=hours))
+    ours = ReviewSessionFactory(
+        cadence=CadenceFactory(organization=org, team=team),
+        scheduled_at=now + datetime.timedelta(days=5),
+    )
+    upcoming = dashboards.attention(membership=leader, team=team, now=now).upcoming
+    assert [r.id for r in upcoming] == [str(ours.pk)]
