@@ -22,8 +22,7 @@ from typing import Any
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.utils import timezone
 
 from core.errors import DomainValidationError
@@ -81,26 +80,14 @@ class WorkCounts:
         ]
 
     def add(self, other: WorkCounts) -> None:
-        for name in (
-            "total",
-            "intention",
-            "ready",
-            "in_progress",
-            "done",
-            "stopped",
-            "points",
-            "overdue",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def _work_count_aggregates(today: date) -> dict[str, Any]:
-    return {
-        "total": Count("pk"),
-        **{s: Count("pk", filter=Q(status=s)) for s in WPStatus.values},
-        "points": Coalesce(Sum("estimate"), Value(0), output_field=IntegerField()),
-        "overdue": Count("pk", filter=Q(status__in=COMMITTED, due_date__lt=today)),
-    }
+        self.total += other.total
+        self.intention += other.intention
+        self.ready += other.ready
+        self.in_progress += other.in_progress
+        self.done += other.done
+        self.stopped += other.stopped
+        self.points += other.points
+        self.overdue += other.overdue
 
 
 def org_today(membership: Membership, now: datetime) -> date:
@@ -362,19 +349,83 @@ def _initiatives(org_id, team: Team | None) -> Any:
     return initiatives
 
 
-def _work(org_id, team: Team | None) -> Any:
-    work = WorkPackage.objects.filter(organization_id=org_id)
-    return work.filter(team=team) if team is not None else work
+# The work's counts from the read model (okrs.models.InitiativeWork), by initiative or by the
+# strategic objective of the initiative (NULL: supporting none), what is overdue included:
+# committed work due in the weeks before this one (its rows' ``due_week``) and this week before
+# today (its weekday columns up to yesterday's).
+_WORK_COUNTS_SQL = """
+SELECT {key}, sum(w.total), sum(w.intention), sum(w.ready), sum(w.in_progress), sum(w.done),
+    sum(w.stopped), sum(w.points),
+    sum(CASE WHEN w.due_week < %(week)s THEN w.ready + w.in_progress
+        WHEN w.due_week = %(week)s THEN {due_this_week} ELSE 0 END)
+FROM okrs_initiativework w {join}
+WHERE w.organization_id = %(org)s {where}
+GROUP BY {key}
+"""
+_BY_INITIATIVE = ("w.initiative_id", "")
+_BY_STRATEGY = (
+    "i.strategic_objective_id",
+    "LEFT JOIN planning_initiative i ON i.id = w.initiative_id",
+)
+_WEEKDAYS = ("due_mon", "due_tue", "due_wed", "due_thu", "due_fri", "due_sat", "due_sun")
 
 
-def _work_counts(work: Any, today: date) -> dict[Any, WorkCounts]:
-    """Counts of ``work`` by initiative (None: supporting none), aggregated by PostgreSQL."""
-    counts: dict[Any, WorkCounts] = {}
-    for row in work.order_by().values("initiative_id").annotate(**_work_count_aggregates(today)):
-        fields: dict[str, Any] = dict(row)
-        initiative_id = fields.pop("initiative_id")
-        counts[initiative_id] = WorkCounts(**fields)
-    return counts
+def _work_counts(
+    org_id,
+    team: Team | None,
+    today: date,
+    initiatives: list[Any] | None = None,
+    *,
+    by: tuple[str, str] = _BY_INITIATIVE,
+) -> dict[Any, WorkCounts]:
+    """Counts of the organization's work (``team``'s, of ``initiatives``) by initiative, or
+    ``by=_BY_STRATEGY`` by strategic objective (None: supporting no initiative). One query, over
+    the read model's rows rather than every work package."""
+    params: dict[str, Any] = {
+        "org": org_id,
+        "today": today,
+        "week": today - timedelta(days=today.weekday()),
+    }
+    where = []
+    if team is not None:
+        params["team"] = team.pk
+        where.append("AND w.team_id = %(team)s")
+    if initiatives is not None:
+        params["initiatives"] = initiatives
+        where.append("AND w.initiative_id = ANY(%(initiatives)s::uuid[])")
+    key, join = by
+    with connection.cursor() as cursor:
+        sql = _WORK_COUNTS_SQL.format(
+            key=key,
+            join=join,
+            due_this_week=" + ".join(f"w.{d}" for d in _WEEKDAYS[: today.weekday()]) or "0",
+            where=" ".join(where),
+        )
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        group: WorkCounts(
+            total=total,
+            intention=intention,
+            ready=ready,
+            in_progress=in_progress,
+            done=done,
+            stopped=stopped,
+            points=points,
+            overdue=overdue,
+        )
+        for (
+            group,
+            total,
+            intention,
+            ready,
+            in_progress,
+            done,
+            stopped,
+            points,
+            overdue,
+        ) in rows
+    }
 
 
 def _expected(cycle: Cycle | None, today: date) -> float | None:
@@ -395,7 +446,8 @@ def strategy_map(
     expand: str | None = None,
 ) -> StrategyMap:
     """Strategic objectives, each with the figures of the cycle's objectives serving it and the
-    counts of its initiatives' work, rolled up by PostgreSQL: the top of the tree. Four queries,
+    counts of its initiatives' work (from the read model okrs.models.InitiativeWork), rolled up
+    by PostgreSQL: the top of the tree. Four queries,
     whatever the size of the organization. ``expand`` (a strategic objective's id, or
     NO_STRATEGY) fills that one branch too, with strategy_branch's queries; one not on the map
     is a DomainValidationError naming ``strategic_objective``."""
@@ -418,25 +470,26 @@ def strategy_map(
             membership=membership, cycle=cycle, team=team, now=now
         ):
             health = _objective_health(figures, expected=expected, cycle=cycle)
-            rollups.setdefault(figures.serves, _Rollup()).add(figures, health, active)
+            rollup = rollups.get(figures.serves)
+            if rollup is None:
+                rollup = rollups[figures.serves] = _Rollup()
+            rollup.add(figures, health, active)
             objective_count += 1
             key_result_count += figures.key_result_count
             if health:
                 health_counts[health] += 1
 
-    serves: dict[Any, Any] = dict(
-        _initiatives(org_id, team).order_by().distinct().values_list("pk", "strategic_objective_id")
+    initiative_counts: dict[Any, int] = dict(
+        _initiatives(org_id, team)
+        .order_by()
+        .values("strategic_objective_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("strategic_objective_id", "n")
     )
-    initiative_counts: dict[Any, int] = {}
-    for so_id in serves.values():
-        initiative_counts[so_id] = initiative_counts.get(so_id, 0) + 1
-    work_by_strategy: dict[Any, WorkCounts] = {}
-    unlinked = WorkCounts()
-    for initiative_id, counts in _work_counts(_work(org_id, team), today).items():
-        if initiative_id is None:
-            unlinked = counts
-        elif initiative_id in serves:
-            work_by_strategy.setdefault(serves[initiative_id], WorkCounts()).add(counts)
+    # By strategic objective: those not on the map are left out below. With a team, its work in
+    # an initiative puts the initiative on the map (_initiatives), so no work is left out twice.
+    work_by_strategy = _work_counts(org_id, team, today, by=_BY_STRATEGY)
+    unlinked = work_by_strategy.pop(None, WorkCounts())
 
     groups = [
         _node(
@@ -585,11 +638,7 @@ def _initiative_nodes(
         .select_related("owner")
         .order_by("start_date", "title")
     )
-    counts = (
-        _work_counts(_work(org_id, team).filter(initiative__in=[i.pk for i in rows]), today)
-        if rows
-        else {}
-    )
+    counts = _work_counts(org_id, team, today, [i.pk for i in rows]) if rows else {}
     return [
         InitiativeNode(
             id=str(i.pk),

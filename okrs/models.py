@@ -12,7 +12,7 @@ from django.db.models import F, Q
 
 from core.audit import tracked
 from core.models import Organization, Team
-from planning.models import StrategicObjective, WorkPackage
+from planning.models import Initiative, StrategicObjective, WorkPackage
 
 
 class Direction(models.TextChoices):
@@ -386,3 +386,74 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work_package} → {self.key_result}"
+
+
+class InitiativeWork(models.Model):
+    """The strategy map's read model: counts of work packages per initiative (None: supporting
+    none) and team, by status, with their estimate points; committed work (ready or in progress)
+    is also keyed by ``due_week``, the Monday of its due date, and counted by the weekday it is
+    due (``due_mon`` … ``due_sun``), so that "overdue" (committed and due before today, a moving
+    line) is a sum of its rows: whole weeks before this one, and this week's days before today
+    (okrs.dashboards). Other work has no ``due_week``.
+
+    Written only by database triggers, installed by migration 0005 (plain SQL, not
+    django-pgtrigger, so that ``pgtrigger.ignore()``, which seed_scale uses, cannot leave it
+    stale): statement triggers on planning_workpackage, so every door (the services, bulk
+    upserts, QuerySet.update, raw SQL, seeds) keeps it current in the same transaction. A row
+    whose counts fall to zero is deleted. ``okrs_initiative_work_rebuild(organization_id)``
+    recounts an organization. Never written by Python.
+
+    The keys are not database foreign keys: the rows follow the work packages only, so they go
+    when the work does (a deleted organization's work packages take its rows with them), whatever
+    order Django deletes things in.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of their own: the unique key (organization, team, initiative, due_week) serves
+    # the map (the organization's rows) and the team filter (its prefix).
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    initiative = models.ForeignKey(
+        Initiative,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    due_week = models.DateField(null=True)
+    total = models.IntegerField(default=0)
+    intention = models.IntegerField(default=0)
+    ready = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    done = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    points = models.IntegerField(default=0)
+    # Committed work by the weekday of its due date (Monday first), for this week's overdue.
+    due_mon = models.IntegerField(default=0)
+    due_tue = models.IntegerField(default=0)
+    due_wed = models.IntegerField(default=0)
+    due_thu = models.IntegerField(default=0)
+    due_fri = models.IntegerField(default=0)
+    due_sat = models.IntegerField(default=0)
+    due_sun = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "initiative", "due_week"],
+                nulls_distinct=False,
+                name="initiative_work_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id or 'no initiative'} / {self.team_id}: {self.total}"

@@ -1,0 +1,240 @@
+"""The strategy map's top level, written out in Python: ``{% strategy_nodes %}``.
+
+The map shows every strategic objective of the organization with its rolled-up figures (fifty and
+more at scale). Rendered through the template engine, each node cost about a millisecond (a few
+dozen variables, five component includes and three reversed URLs), more than the SQL that computes
+the whole map; written out here it costs a few dozen microseconds. The markup is the one the
+component templates write (``okrs/_health.html``, ``okrs/_progress.html``,
+``okrs/_confidence.html``, ``components/status_pill.html``, ``components/tradeoffs.html``):
+okrs/tests/test_strategy_map_html.py holds each fragment here to its template. An expanded branch
+is still rendered by its template (``okrs/dash_strategy_branch.html``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core.templatetags.ui import percent, percent_width
+from okrs import rules
+
+register = template.Library()
+
+_HEALTH = {
+    "on_track": '<span class="health__icon" aria-hidden="true">✓</span>On track',
+    "at_risk": '<span class="health__icon" aria-hidden="true">!</span>At risk',
+    "off_track": '<span class="health__icon" aria-hidden="true">✕</span>Off track',
+}
+_NOT_MEASURED = '<span class="health__icon" aria-hidden="true">○</span>Not measured'
+_PLACEHOLDER = uuid.UUID(int=0)  # reversed once, then replaced by each node's id
+
+
+def health_html(health: str | None) -> str:
+    """okrs/_health.html."""
+    return (
+        f'<span class="health health--{escape(health or "none")}" '
+        f'title="{escape(rules.HEALTH_RULE)}">{_HEALTH.get(health or "", _NOT_MEASURED)}</span>\n'
+    )
+
+
+def progress_html(value: float | None, expected: float | None, label: str) -> str:
+    """okrs/_progress.html."""
+    ideal = "" if expected is None else f"; the ideal line is at {percent(expected)} today"
+    marker = (
+        ""
+        if expected is None
+        else f'<i class="okr-progress__expected pw-{percent_width(expected)}" aria-hidden="true"></i>'
+    )
+    width = percent_width(value)
+    return (
+        f'<div class="progress okr-progress" title="{percent(value)} done{ideal}">\n'
+        f'  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{width}" aria-label="{escape(label or "Progress")}">'
+        f'<span class="pw-{width}"></span>{marker}</div>\n'
+        f'  <span class="progress__value">{percent(value)}</span>\n'
+        "</div>\n"
+    )
+
+
+def confidence_html(confidence: float | None, band: str | None, *, of_objective: bool) -> str:
+    """okrs/_confidence.html."""
+    if confidence is None:
+        return (
+            '<span class="confidence confidence--none" title="No check-in yet">no check-in</span>\n'
+        )
+    of = ": the mean of its key results" if of_objective else ""
+    return (
+        f'<span class="confidence confidence--{escape(band)}" title="Latest confidence to reach '
+        f'the target, 0 (no chance) to 10 (certain){of}"><span class="sr-only">Confidence </span>'
+        f'{floatformat(confidence, "-1")}<span class="confidence__of">/10</span></span>\n'
+    )
+
+
+def draft_pill_html() -> str:
+    """components/status_pill.html with status="draft" label="Draft"."""
+    return '<span class="pill pill--draft"><span class="pill__icon" aria-hidden="true">○</span>Draft</span>\n'
+
+
+def tradeoffs_html(trade_offs: list[str]) -> str:
+    """components/tradeoffs.html."""
+    if not trade_offs:
+        return '\n<p class="muted">No trade-off named yet.</p>\n\n'
+    items = "".join(
+        f'<li><span class="tradeoffs__mark" aria-hidden="true">✕</span> {escape(t)}</li>'
+        for t in trade_offs
+    )
+    return f'\n<ul class="tradeoffs" aria-label="What we will not do">\n  {items}\n</ul>\n\n'
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+class _Urls:
+    """The links every node has, reversed once per page."""
+
+    def __init__(self, smap: Any) -> None:
+        self.map = reverse("okrs:strategy_map")
+        self.strategy = reverse("planning:strategy_detail", args=[_PLACEHOLDER])
+        self.initiative_create = reverse("planning:initiative_create")
+        self.objective_create = (
+            reverse("okrs:objective_create", args=[smap.cycle.pk]) if smap.cycle else ""
+        )
+        query = f"&amp;cycle={smap.cycle.pk}" if smap.cycle else ""
+        query += f"&amp;team={smap.team.pk}" if smap.team else ""
+        self.filters = query
+
+    def strategy_detail(self, strategy_id: str) -> str:
+        return self.strategy.replace(str(_PLACEHOLDER), strategy_id)
+
+
+def _summary(s: Any, smap: Any) -> str:
+    rank = (
+        f'<span class="objective__rank" title="Rank among the active strategic objectives">'
+        f"#{s.priority}</span>"
+        if s.priority
+        else '<span class="chip chip--unlinked">Not linked to strategy</span>'
+    )
+    counts = (
+        f"{s.objective_count} objective{_plural(s.objective_count)} · "
+        f"{s.key_result_count} key result{_plural(s.key_result_count)}"
+    )
+    if s.id:
+        counts += f" · {s.initiative_count} initiative{_plural(s.initiative_count)}"
+    off_track = s.health_counts.get("off_track")
+    at_risk = s.health_counts.get("at_risk")
+    if off_track:
+        counts += f' · <span title="Objectives off track">{off_track} off track</span>'
+    if at_risk:
+        counts += f' · <span title="Objectives at risk">{at_risk} at risk</span>'
+    stale = (
+        f'<span class="smap-flag smap-flag--warn" title="Key results with no check-in for more '
+        f'than 14 days"><span aria-hidden="true">⚠</span> {s.stale_count} stale</span>'
+        if s.stale_count
+        else ""
+    )
+    work = s.work
+    open_work = (
+        f'<abbr class="smap-count" title="Open work packages in its initiatives (activity, not '
+        f'outcome): {work.done} done, {work.stopped} stopped of {work.total} in all">'
+        f"{work.open} open</abbr>"
+        if s.id
+        else ""
+    )
+    return (
+        '  <summary class="smap-so__summary">\n'
+        '    <span class="smap-so__title">\n'
+        f"      {rank}\n"
+        f'      <span class="smap-so__statement">{escape(s.statement)}</span>\n'
+        f"      {draft_pill_html() if s.status == 'draft' else ''}\n"
+        f'      <span class="smap-so__counts muted small" data-branch-counts>{counts}</span>\n'
+        "    </span>\n"
+        '    <span class="smap-figures">\n'
+        f"      {health_html(s.health)}\n"
+        '      <span class="smap-figures__progress">'
+        f"{progress_html(s.progress, smap.expected, 'Progress of the objectives serving it')}"
+        "</span>\n"
+        f"      {confidence_html(s.confidence, None, of_objective=True)}\n"
+        f"      {stale}\n"
+        f"      {open_work}\n"
+        "    </span>\n"
+        "  </summary>\n"
+    )
+
+
+def _pending_branch(s: Any, smap: Any, urls: _Urls) -> str:
+    """What a closed branch holds until it is opened (htmx fetches it then)."""
+    branch_url = f"{urls.map}?strategic_objective={s.key}{urls.filters}"
+    if s.objective_count or s.initiative_count:
+        initiatives = (
+            f" and its {s.initiative_count} initiative{_plural(s.initiative_count)}" if s.id else ""
+        )
+        text = (
+            f"Opening it shows its {s.objective_count} objective{_plural(s.objective_count)} "
+            f"with their key results{initiatives}. "
+            f'<a href="{branch_url}#so-{s.key}">Show them</a>'
+        )
+    else:
+        team = f" for {escape(smap.team.name)}" if smap.team else ""
+        serving = f"?strategic_objective={s.id}" if s.id else ""
+        initiative = (
+            f' or <a href="{urls.initiative_create}?objective={s.id}">add an initiative</a>'
+            if s.id
+            else ""
+        )
+        text = (
+            f"No objective of {escape(smap.cycle.name)}{team} serves it and no initiative makes "
+            f'it real yet. <a href="{urls.objective_create}{serving}">Set an objective</a>'
+            f"{initiative}."
+        )
+    return (
+        f'      <div class="smap-branch" hx-get="{branch_url}" hx-trigger="toggle once from:closest '
+        'details" hx-swap="outerHTML" data-branch-pending>\n'
+        f'        <p class="muted small">{text}</p>\n'
+        "      </div>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def strategy_nodes(context: template.Context) -> SafeString:
+    """Each strategic objective of ``map`` (okrs.dashboards.StrategyMap, with a cycle) as a
+    ``<details>`` node: its figures in the summary, its trade-offs and its branch (loaded when
+    opened, or rendered by okrs/dash_strategy_branch.html when it is expanded) in the body."""
+    smap = context["map"]
+    urls = _Urls(smap)
+    branch_template = None
+    parts = []
+    for s in smap.strategies:
+        parts.append(
+            f'<details class="smap-so smap-level card"{" open" if s.expanded else ""} '
+            f'id="so-{s.key}">\n'
+        )
+        parts.append(_summary(s, smap))
+        parts.append(f'  <div class="smap-so__body{"" if s.id else " smap-so__body--single"}">\n')
+        if s.id:
+            parts.append(
+                '    <div class="smap-tradeoffs">\n'
+                '      <p class="smap-label">Trade-offs: what we will not do</p>\n'
+                f"      {tradeoffs_html(s.trade_offs)}\n"
+                f'      <a class="small" href="{urls.strategy_detail(s.id)}">Open the strategic '
+                "objective</a>\n"
+                "    </div>\n"
+            )
+        if s.expanded:
+            if branch_template is None:
+                assert context.template is not None  # rendered from a template  # noqa: S101
+                branch_template = context.template.engine.get_template(
+                    "okrs/dash_strategy_branch.html"
+                )
+            with context.push(s=s):
+                parts.append(branch_template.render(context))
+        else:
+            parts.append(_pending_branch(s, smap, urls))
+        parts.append("  </div>\n</details>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or generated
