@@ -4,9 +4,11 @@ The map shows every strategic objective of the organization with its rolled-up f
 more at scale). Rendered through the template engine, each node cost about a millisecond (a few
 dozen variables, five component includes and three reversed URLs), more than the SQL that computes
 the whole map; written out here it costs a few dozen microseconds. The markup is the one the
-component templates write (``okrs/_health.html``, ``okrs/_progress.html``,
-``okrs/_confidence.html``, ``components/status_pill.html``, ``components/tradeoffs.html``):
-okrs/tests/test_strategy_map_html.py holds each fragment here to its template. An expanded branch
+component templates write: health, progress and confidence come from ``okrs.charts`` (shared with
+the OKR board and trends, held to ``okrs/_health.html``, ``_progress.html`` and ``_confidence.html``
+by okrs/tests/test_charts.py); the draft pill and trade-offs here are held to
+``components/status_pill.html`` and ``components/tradeoffs.html`` by
+okrs/tests/test_strategy_map_html.py. An expanded branch
 is still rendered by its template (``okrs/dash_strategy_branch.html``).
 """
 
@@ -16,64 +18,15 @@ import uuid
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from core.templatetags.ui import percent, percent_width
-from okrs import rules
+from okrs.charts import confidence_html, health_html, okr_progress_html
 
 register = template.Library()
 
-_HEALTH = {
-    "on_track": '<span class="health__icon" aria-hidden="true">✓</span>On track',
-    "at_risk": '<span class="health__icon" aria-hidden="true">!</span>At risk',
-    "off_track": '<span class="health__icon" aria-hidden="true">✕</span>Off track',
-}
-_NOT_MEASURED = '<span class="health__icon" aria-hidden="true">○</span>Not measured'
 _PLACEHOLDER = uuid.UUID(int=0)  # reversed once, then replaced by each node's id
-
-
-def health_html(health: str | None) -> str:
-    """okrs/_health.html."""
-    return (
-        f'<span class="health health--{escape(health or "none")}" '
-        f'title="{escape(rules.HEALTH_RULE)}">{_HEALTH.get(health or "", _NOT_MEASURED)}</span>\n'
-    )
-
-
-def progress_html(value: float | None, expected: float | None, label: str) -> str:
-    """okrs/_progress.html."""
-    ideal = "" if expected is None else f"; the ideal line is at {percent(expected)} today"
-    marker = (
-        ""
-        if expected is None
-        else f'<i class="okr-progress__expected pw-{percent_width(expected)}" aria-hidden="true"></i>'
-    )
-    width = percent_width(value)
-    return (
-        f'<div class="progress okr-progress" title="{percent(value)} done{ideal}">\n'
-        f'  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
-        f'aria-valuenow="{width}" aria-label="{escape(label or "Progress")}">'
-        f'<span class="pw-{width}"></span>{marker}</div>\n'
-        f'  <span class="progress__value">{percent(value)}</span>\n'
-        "</div>\n"
-    )
-
-
-def confidence_html(confidence: float | None, band: str | None, *, of_objective: bool) -> str:
-    """okrs/_confidence.html."""
-    if confidence is None:
-        return (
-            '<span class="confidence confidence--none" title="No check-in yet">no check-in</span>\n'
-        )
-    of = ": the mean of its key results" if of_objective else ""
-    return (
-        f'<span class="confidence confidence--{escape(band)}" title="Latest confidence to reach '
-        f'the target, 0 (no chance) to 10 (certain){of}"><span class="sr-only">Confidence </span>'
-        f'{floatformat(confidence, "-1")}<span class="confidence__of">/10</span></span>\n'
-    )
 
 
 def draft_pill_html() -> str:
@@ -158,7 +111,7 @@ def _summary(s: Any, smap: Any) -> str:
         '    <span class="smap-figures">\n'
         f"      {health_html(s.health)}\n"
         '      <span class="smap-figures__progress">'
-        f"{progress_html(s.progress, smap.expected, 'Progress of the objectives serving it')}"
+        f"{okr_progress_html(s.progress, smap.expected, 'Progress of the objectives serving it')}"
         "</span>\n"
         f"      {confidence_html(s.confidence, None, of_objective=True)}\n"
         f"      {stale}\n"

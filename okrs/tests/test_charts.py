@@ -192,9 +192,9 @@ def test_trend_cards_are_the_templates_cards():
 # --- the board's figures: the partials, byte for byte ------------------------------------------
 
 
-@pytest.mark.parametrize("value", [None, 0.0, 0.456, 1.0, 1.3])
+@pytest.mark.parametrize("value", [None, 0.0, 0.456, 0.999, 1.0, 1.3, -0.1])
 @pytest.mark.parametrize("expected", [None, 0.0, 0.62, 1.0])
-@pytest.mark.parametrize("label", ["Objective progress", ""])
+@pytest.mark.parametrize("label", ["Objective progress", "", "A <b> & c"])
 def test_okr_progress_is_the_partial(value, expected, label):
     assert charts.okr_progress_html(value, expected, label) == render_to_string(
         "okrs/_progress.html", {"value": value, "expected": expected, "label": label}
@@ -203,8 +203,10 @@ def test_okr_progress_is_the_partial(value, expected, label):
 
 @pytest.mark.parametrize("confidence", [None, 0.0, 3, 4.5, 6.666666, 7.0, 10.0, Decimal("8.50")])
 @pytest.mark.parametrize("of_objective", [True, False])
-def test_confidence_is_the_partial(confidence, of_objective):
-    band = charts.rules.confidence_band(confidence)
+@pytest.mark.parametrize("band", ["rule", None, "low", "high"])
+def test_confidence_is_the_partial(confidence, of_objective, band):
+    if band == "rule":
+        band = charts.rules.confidence_band(confidence)
     assert charts.confidence_html(confidence, band, of_objective) == render_to_string(
         "okrs/_confidence.html",
         {"confidence": confidence, "band": band, "of_objective": of_objective},
