@@ -166,14 +166,16 @@ def test_old_intentions_remind_their_owner_or_else_the_teams_leads(
     make_member(
         Role.TEAM_LEAD, teams=[TeamFactory(organization=team.organization)]
     )  # another team's
+    # MORNING, not "now": reminders go out after the organization's reminder hour, so a sweep
+    # at the real time of the test run finds nothing due at night in Berlin.
     WorkPackage.objects.filter(pk__in=[owned.pk, orphan.pk]).update(
-        created_at=timezone.now() - datetime.timedelta(days=8)
+        created_at=MORNING - datetime.timedelta(days=8)
     )
-    result = sweep(services.sweep_intention_not_ready, now=timezone.now())
+    result = sweep(services.sweep_intention_not_ready, now=MORNING)
     got = sorted(SentReminder.objects.values_list("target_id", "recipient_id"))
     assert result.claimed == 2
     assert got == sorted([(owned.pk, member.user_id), (orphan.pk, team_lead.user_id)])
-    assert sweep(services.sweep_intention_not_ready, now=timezone.now()).claimed == 0
+    assert sweep(services.sweep_intention_not_ready, now=MORNING).claimed == 0
 
 
 @pytest.mark.django_db
