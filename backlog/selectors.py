@@ -237,6 +237,18 @@ RANKED_RELATED = (
 )
 
 
+def _rank_order() -> list:
+    """The backlog's order: the manual position or score, then score, due date, title, id
+    (over the ``rank_value`` and ``score`` annotations)."""
+    return [
+        F("rank_value").desc(),
+        F("score").desc(),
+        F("due_date").asc(nulls_last=True),
+        F("title").asc(),
+        F("id").asc(),
+    ]
+
+
 def ranked_backlog(*, membership: Membership, team: Team, model: ScoringModel) -> QuerySet:
     """The team's not-done work packages, scored and ranked, in one query.
 
@@ -245,13 +257,7 @@ def ranked_backlog(*, membership: Membership, team: Team, model: ScoringModel) -
     """
     score = score_expression(model)
     rank_value = Coalesce(F("backlog_score__rank_key"), score)
-    ordering = [
-        F("rank_value").desc(),
-        F("score").desc(),
-        F("due_date").asc(nulls_last=True),
-        F("title").asc(),
-        F("id").asc(),
-    ]
+    ordering = _rank_order()
     return (
         WorkPackage.objects.filter(
             organization_id=membership.organization_id, team=team, status__in=OPEN_STATUSES
@@ -266,6 +272,25 @@ def ranked_backlog(*, membership: Membership, team: Team, model: ScoringModel) -
         .annotate(position=Window(RowNumber(), order_by=ordering))
         .order_by(*ordering)
     )
+
+
+def backlog_top(
+    *, membership: Membership, team: Team, model: ScoringModel, limit: int
+) -> list[dict[str, Any]]:
+    """The first ``limit`` items of ``ranked_backlog``, in the same order, as plain rows of
+    ``id``, ``title``, ``status``, ``status_label`` and ``initiative_id``: a top-N sort with
+    no window over the whole backlog and no related rows (what a landing page shows)."""
+    top = (
+        WorkPackage.objects.filter(
+            organization_id=membership.organization_id, team=team, status__in=OPEN_STATUSES
+        )
+        .annotate(score=score_expression(model))
+        .annotate(rank_value=Coalesce(F("backlog_score__rank_key"), F("score")))
+        .order_by(*_rank_order())
+        .values("id", "title", "status", "initiative_id")[:limit]
+    )
+    labels = dict(WorkPackage.Status.choices)
+    return [{**row, "status_label": labels.get(row["status"], row["status"])} for row in top]
 
 
 def _with_score_rows(rows: list[WorkPackage]) -> list[WorkPackage]:

@@ -518,6 +518,52 @@ def key_result_list(
     ).order_by("created_at")
 
 
+@dataclass
+class OwnedKeyResult:
+    """A key result as a short list shows it: what key_result_list's rows carry for it."""
+
+    id: Any
+    title: str
+    objective_id: Any
+    progress: float | None
+    confidence: int | None
+    last_check_in_at: datetime | None
+    created_at: datetime
+
+    @property
+    def pk(self) -> Any:
+        return self.id
+
+
+_OWNED_KEY_RESULTS_SQL = f"""
+SELECT kr.id, kr.title, kr.objective_id, {KEY_RESULT_PROGRESS_SQL} AS progress,
+    ci.confidence, ci.checked_in_at, kr.created_at
+FROM okrs_keyresult kr
+JOIN okrs_objective o ON o.id = kr.objective_id
+JOIN okrs_cycle cy ON cy.id = o.cycle_id
+{LATEST_CHECK_IN_SQL}
+WHERE kr.organization_id = %(org)s AND kr.owner_id = %(owner)s AND cy.status = %(status)s
+ORDER BY kr.created_at, kr.id
+"""  # noqa: S608 - constant SQL fragments; values are parameters
+
+
+def owned_key_results(
+    *, membership: Membership, owner, cycle_status: str = Cycle.Status.ACTIVE
+) -> list[OwnedKeyResult]:
+    """The key results ``owner`` (a user) owns in cycles of ``cycle_status``, oldest first, with
+    progress, confidence and time of their latest check-in: the rows and figures of
+    ``key_result_list(owner=…, cycle_status=…)`` in one plain query (the latest check-in read
+    once, by LATERAL), without the related rows."""
+    params = {
+        "org": membership.organization_id,
+        "owner": getattr(owner, "pk", owner),
+        "status": cycle_status,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_OWNED_KEY_RESULTS_SQL, params)
+        return [OwnedKeyResult(*row) for row in cursor.fetchall()]
+
+
 def key_result_get(*, membership: Membership, key_result_id) -> KeyResult:
     return key_result_list(membership=membership).get(pk=key_result_id)
 

@@ -123,9 +123,11 @@ class TeamWork:
 class TeamLanding:
     team: Team
     work: TeamWork
-    backlog_top: list[Any]  # WorkPackage rows of backlog.selectors.ranked_backlog, top first
+    backlog_top: list[dict[str, Any]]  # backlog.selectors.backlog_top rows (id, title, status,
+    # status_label, initiative_id), in ranked_backlog's order, top first
     sprint: Any  # backlog Sprint or None
-    key_results: list[Any]  # okrs KeyResult rows the person owns in active cycles
+    key_results: list[Any]  # okrs.selectors.OwnedKeyResult rows the person owns in active
+    # cycles, each with ``is_stale``
     attention: Attention
 
 
@@ -159,16 +161,12 @@ def team_landing(*, membership: Membership, team: Team, now: datetime | None = N
         ),
     )
     model = backlog_selectors.scoring_model_for_team(membership=membership, team=team)
-    backlog_top = list(
-        backlog_selectors.ranked_backlog(membership=membership, team=team, model=model)[
-            :BACKLOG_TOP
-        ]
+    backlog_top = backlog_selectors.backlog_top(
+        membership=membership, team=team, model=model, limit=BACKLOG_TOP
     )
     sprint = backlog_selectors.current_sprint(membership=membership, team=team, today=today)
-    key_results: list[Any] = list(
-        okr_selectors.key_result_list(
-            membership=membership, owner=membership.user, cycle_status=Cycle.Status.ACTIVE
-        )
+    key_results: list[Any] = okr_selectors.owned_key_results(
+        membership=membership, owner=membership.user, cycle_status=Cycle.Status.ACTIVE
     )
     for kr in key_results:
         kr.is_stale = okr_rules.is_stale(

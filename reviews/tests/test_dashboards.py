@@ -308,3 +308,44 @@ def test_a_teams_upcoming_reviews_are_found_past_fifty_of_other_teams(
     )
     upcoming = dashboards.attention(membership=leader, team=team, now=now).upcoming
     assert [r.id for r in upcoming] == [str(ours.pk)]
+
+
+def test_the_team_landing_shows_the_top_of_the_ranked_backlog_and_the_key_results_owned(
+    as_role, org, team, other_team, team_lead
+):
+    """The landing reads narrow rows (backlog_top, owned_key_results); they are the first
+    rows of the full backlog ranking and the owner's key results, and the page shows them."""
+    from backlog import selectors as backlog_selectors
+    from okrs import selectors as okr_selectors
+    from okrs.models import Cycle
+
+    build(org, team=team, other_team=other_team, owner=team_lead, rows=4)
+    for i in range(4):
+        WorkPackageFactory(team=team, title=f"Idea {i}")
+    client, lead = as_role("team_lead")
+    landing = dashboards.team_landing(membership=lead, team=team)
+    model = backlog_selectors.scoring_model_for_team(membership=lead, team=team)
+    ranked = list(backlog_selectors.ranked_backlog(membership=lead, team=team, model=model))
+    assert len(ranked) > dashboards.BACKLOG_TOP
+    assert [(r["id"], r["status_label"], r["initiative_id"]) for r in landing.backlog_top] == [
+        (wp.pk, wp.get_status_display(), wp.initiative_id)
+        for wp in ranked[: dashboards.BACKLOG_TOP]
+    ]
+    owned = list(
+        okr_selectors.key_result_list(
+            membership=lead, owner=lead.user, cycle_status=Cycle.Status.ACTIVE
+        )
+    )
+    assert len(owned) == 4
+    assert [(kr.pk, kr.progress, kr.confidence, kr.is_stale) for kr in landing.key_results] == [
+        (kr.pk, kr.progress, kr.confidence, False) for kr in owned
+    ]
+
+    html = client.get(reverse("home"), {"team": str(team.pk)}).content.decode()
+    shown = re.findall(r'<li class="smap-work__item"><a href="([^"]+)">([^<]+)</a>', html)
+    assert shown == [
+        (reverse("planning:work_detail", args=[wp.pk]), wp.title)
+        for wp in ranked[: dashboards.BACKLOG_TOP]
+    ]
+    for kr in owned:
+        assert f"#kr-{kr.pk}" in html
