@@ -11,7 +11,6 @@ attribute. Every text is escaped.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core.charts import html_text
 from core.templatetags.ui import percent, percent_width
 from okrs import rules
 
@@ -450,17 +450,6 @@ def _num(value: float | int) -> str:
     return f"{value:g}" if isinstance(value, int) else f"{round(float(value), 1):g}"
 
 
-def _escape(text: object) -> str:
-    """conditional_escape's output for plain text, without its lazy-string machinery (a few
-    thousand calls a page): Django's escape() is html.escape()."""
-    if type(text) is str:  # the common case: plain text, never marked safe
-        return html.escape(text)
-    if hasattr(text, "__html__"):
-        return str(text.__html__())
-    return html.escape(str(text))
-
-
-@lru_cache(maxsize=64)
 def _trend_axes_html(
     left: int,
     right: int,
@@ -473,7 +462,7 @@ def _trend_axes_html(
     today_x: float | None,
 ) -> str:
     """Grid, axes, ideal line and today's line: the same for every chart of a cycle."""
-    e = _escape
+    e = html_text
     parts = []
     for t in y_ticks:
         pos = _num(t.pos)
@@ -511,7 +500,7 @@ def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
     Built here rather than in a template: the OKR trends page draws dozens of these, each with
     dozens of points, and a template costs a node render per attribute. Every text is escaped;
     numbers are ours."""
-    e = _escape
+    e = html_text
     title_id, desc_id = f"chart-{e(id)}-title", f"chart-{e(id)}-desc"
     left, right, top, bottom = chart.left, chart.right, chart.top, chart.bottom
     title, summary = e(chart.title), e(chart.summary)
@@ -583,9 +572,9 @@ def progress_bar_html(value: float | None, *, label: str = "", title: str = "") 
     """
     width = percent_width(value)
     return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
-        f'<div class="progress" title="{_escape(title)}">\n'
+        f'<div class="progress" title="{html_text(title)}">\n'
         '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
-        f'aria-valuenow="{width}" aria-label="{_escape(label or "Progress")}">'
+        f'aria-valuenow="{width}" aria-label="{html_text(label or "Progress")}">'
         f'<span class="pw-{width}"></span></div>\n'
         f'  <span class="progress__value">{percent(value)}</span>\n'
         "</div>\n"
@@ -601,7 +590,7 @@ def progress_bar_html(value: float | None, *, label: str = "", title: str = "") 
 
 def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
     """One row of the stale check-ins table (an okrs.dashboards.StaleKeyResult)."""
-    e = _escape
+    e = html_text
     team = f' <span class="chip">{e(kr.team)}</span>' if kr.team else ""
     if kr.last_check_in_at:
         silent = (
@@ -631,7 +620,7 @@ def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
 def trend_card_html(objective: Any, *, objective_url: str, chart: SafeString) -> SafeString:
     """An objective's card on the trends page (an okrs.dashboards.ObjectiveTrend): its title,
     the latest figures as the board shows them, and its chart (trend_chart_html)."""
-    e = _escape
+    e = html_text
     chip = (
         '<span class="chip chip--org">Organization</span>'
         if objective.level == "organization"
@@ -678,11 +667,11 @@ def okr_progress_html(value: float | None, expected: float | None, label: str = 
     else:
         title, marker = f"{shown} done", ""
     return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
-        f'<div class="progress okr-progress" title="{_escape(title)}">\n'
+        f'<div class="progress okr-progress" title="{html_text(title)}">\n'
         '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
-        f'aria-valuenow="{width}" aria-label="{_escape(label or "Progress")}">'
+        f'aria-valuenow="{width}" aria-label="{html_text(label or "Progress")}">'
         f'<span class="pw-{width}"></span>{marker}</div>\n'
-        f'  <span class="progress__value">{_escape(shown)}</span>\n'
+        f'  <span class="progress__value">{html_text(shown)}</span>\n'
         "</div>\n"
     )
 
@@ -698,9 +687,9 @@ def confidence_html(
         )
     mean = ": the mean of its key results" if of_objective else ""
     return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
-        f'<span class="confidence confidence--{_escape(band)}" title="Latest confidence to reach '
+        f'<span class="confidence confidence--{html_text(band)}" title="Latest confidence to reach '
         f'the target, 0 (no chance) to 10 (certain){mean}"><span class="sr-only">Confidence '
-        f'</span>{_escape(floatformat(confidence, "-1"))}<span class="confidence__of">/10</span>'
+        f'</span>{html_text(floatformat(confidence, "-1"))}<span class="confidence__of">/10</span>'
         "</span>\n"
     )
 
@@ -717,8 +706,8 @@ def health_html(health: str | None) -> SafeString:
     """okrs/_health.html: on track, at risk, off track or not measured, the rule on hover."""
     icon, text = _HEALTH_TEXT.get(health or "", ("○", "Not measured"))
     return mark_safe(  # noqa: S308 - the rule is escaped, the rest is ours
-        f'<span class="health health--{_escape(str(health) if health else "none")}" '
-        f'title="{_escape(rules.HEALTH_RULE)}"><span class="health__icon" aria-hidden="true">'
+        f'<span class="health health--{html_text(str(health) if health else "none")}" '
+        f'title="{html_text(rules.HEALTH_RULE)}"><span class="health__icon" aria-hidden="true">'
         f"{icon}</span>{text}</span>\n"
     )
 
@@ -737,7 +726,7 @@ def board_team_objectives_html(
     """Team objectives' lines on the board (under their parent's card, or among the loose
     ones): team, statement and figures. ``indent`` and ``tail``: the whitespace the template's
     loop had around each, so the page reads as it did."""
-    e = _escape
+    e = html_text
     inner, figures = indent + "  ", indent + "    "
     parts = []
     for t in objectives:
@@ -756,7 +745,8 @@ def board_team_objectives_html(
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped
 
 
-def _plural(count: int) -> str:
+def plural_s(count: int) -> str:
+    """The plural ending of a counted English noun: '' for one, 's' otherwise."""
     return "" if count == 1 else "s"
 
 
@@ -771,14 +761,14 @@ def board_cards_html(
     statement, health or grade, progress, confidence, key results, owner, stale check-ins, and
     the first team objectives cascading from each. ``add_url``: where a team objective is added
     under a card, when the viewer may."""
-    e = _escape
+    e = html_text
     parts = []
     for o in objectives:
         url = e(o.url)
         modifier = "closed" if closed else e(str(o.health) if o.health else "none")
         verdict = grade_pill_html(o.grade) if closed else health_html(o.health)
         stale = (
-            f'<span class="okr-stale">⚠ {o.stale_count} stale check-in{_plural(o.stale_count)}'
+            f'<span class="okr-stale">⚠ {o.stale_count} stale check-in{plural_s(o.stale_count)}'
             "</span>"
             if o.stale_count and active
             else ""
@@ -789,7 +779,7 @@ def board_cards_html(
             )
             more = (
                 f'<p class="small okr-card__more"><a href="{url}">{o.more_team_objectives} more '
-                f"team objective{_plural(o.more_team_objectives)}</a> on the objective's page</p>"
+                f"team objective{plural_s(o.more_team_objectives)}</a> on the objective's page</p>"
                 if o.more_team_objectives
                 else ""
             )
@@ -817,7 +807,7 @@ def board_cards_html(
             f"        {okr_progress_html(o.progress, o.expected, 'Objective progress')}\n"
             '        <div class="meta">\n'
             f"          <span>{confidence_html(o.confidence, o.confidence_band, True)}</span>\n"
-            f"          <span>{o.key_result_count} key result{_plural(o.key_result_count)}</span>\n"
+            f"          <span>{o.key_result_count} key result{plural_s(o.key_result_count)}</span>\n"
             f"          <span>{e(o.owner or 'No owner')}</span>\n"
             f"          {stale}\n"
             "        </div>\n"

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from okrs.charts import confidence_html, health_html, okr_progress_html
+from okrs.charts import confidence_html, health_html, okr_progress_html, plural_s
 
 register = template.Library()
 
@@ -43,10 +43,6 @@ def tradeoffs_html(trade_offs: list[str]) -> str:
         for t in trade_offs
     )
     return f'\n<ul class="tradeoffs" aria-label="What we will not do">\n  {items}\n</ul>\n\n'
-
-
-def _plural(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 class _Urls:
@@ -75,11 +71,11 @@ def _summary(s: Any, smap: Any) -> str:
         else '<span class="chip chip--unlinked">Not linked to strategy</span>'
     )
     counts = (
-        f"{s.objective_count} objective{_plural(s.objective_count)} · "
-        f"{s.key_result_count} key result{_plural(s.key_result_count)}"
+        f"{s.objective_count} objective{plural_s(s.objective_count)} · "
+        f"{s.key_result_count} key result{plural_s(s.key_result_count)}"
     )
     if s.id:
-        counts += f" · {s.initiative_count} initiative{_plural(s.initiative_count)}"
+        counts += f" · {s.initiative_count} initiative{plural_s(s.initiative_count)}"
     off_track = s.health_counts.get("off_track")
     at_risk = s.health_counts.get("at_risk")
     if off_track:
@@ -126,10 +122,12 @@ def _pending_branch(s: Any, smap: Any, urls: _Urls) -> str:
     branch_url = f"{urls.map}?strategic_objective={s.key}{urls.filters}"
     if s.objective_count or s.initiative_count:
         initiatives = (
-            f" and its {s.initiative_count} initiative{_plural(s.initiative_count)}" if s.id else ""
+            f" and its {s.initiative_count} initiative{plural_s(s.initiative_count)}"
+            if s.id
+            else ""
         )
         text = (
-            f"Opening it shows its {s.objective_count} objective{_plural(s.objective_count)} "
+            f"Opening it shows its {s.objective_count} objective{plural_s(s.objective_count)} "
             f"with their key results{initiatives}. "
             f'<a href="{branch_url}#so-{s.key}">Show them</a>'
         )
