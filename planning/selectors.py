@@ -183,14 +183,35 @@ class MyWork:
     recently_closed: list[WorkPackage]
 
 
+# What the "My work" page shows of each work package (planning.markup.my_work_rows_html).
+MY_WORK_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "due_date",
+    "success_criterion",
+    "success_review_date",
+    "decision",
+    "finished_at",
+    "team__name",
+    "initiative__title",
+)
+
+
 def my_work(*, membership: Membership, today: date | None = None, horizon_days: int = 7) -> MyWork:
     """The signed-in person's work: what is open, due soon, overdue, and success checks due."""
     today = today or timezone.localdate()
     soon = today + timedelta(days=horizon_days)
     mine = list(
-        work_package_list(membership=membership, owner=membership.user).filter(
+        WorkPackage.objects.filter(
+            organization_id=membership.organization_id, owner=membership.user
+        )
+        .filter(
             Q(status__in=OPEN_STATUSES) | Q(finished_at__gte=timezone.now() - timedelta(days=14))
         )
+        .select_related("team", "initiative")
+        .only(*MY_WORK_FIELDS)
+        .order_by(work_status_rank(), F("due_date").asc(nulls_last=True), "title", "id")
     )
     open_ = [wp for wp in mine if wp.status in OPEN_STATUSES]
     open_.sort(key=lambda wp: (wp.due_date is None, wp.due_date or today, wp.title))

@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import audit, panels
@@ -13,7 +15,7 @@ from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
 from core.selectors import people_in_organization, team_list
-from planning import dashboards, rules, selectors, services
+from planning import dashboards, markup, rules, selectors, services
 from planning.forms import (
     DecisionForm,
     InitiativeForm,
@@ -522,11 +524,13 @@ def work_status(request, work_package_id):
 @membership_required
 def my_work(request):
     work = selectors.my_work(membership=request.membership)
-    return render(
-        request,
-        "planning/my_work.html",
-        {"work": work, "statuses": WorkPackage.Status.choices},
+    rows = markup.my_work_rows_html(
+        work.open,
+        today=timezone.localdate(),
+        csrf_token=get_token(request),
+        next_url=request.path,
     )
+    return render(request, "planning/my_work.html", {"work": work, "rows": rows})
 
 
 # --- audit history (core/audit.py) --------------------------------------------------------
