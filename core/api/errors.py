@@ -19,6 +19,14 @@ from core.changelog import CursorExpiredError, InvalidCursorError
 PROBLEM_JSON = "application/problem+json"
 
 
+class PreconditionFailed(exceptions.APIException):
+    """If-Match named a version of something that does not exist (RFC 9110 13.1.1)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match names a version, but there is nothing to match."
+    default_code = "precondition_failed"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request holds too many items."

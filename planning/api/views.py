@@ -11,9 +11,10 @@ from rest_framework.fields import SkipField
 from rest_framework.response import Response
 
 from core.api.conditional import precondition_failed
-from core.api.errors import PayloadTooLarge, normalise_errors
+from core.api.errors import PROBLEM_JSON, PayloadTooLarge, PreconditionFailed, normalise_errors
 from core.api.filters import StrictBooleanFilter, UTCDateTimeFilter
 from core.api.idempotency import idempotent
+from core.api.schema import PROBLEM_REF
 from core.api.viewsets import ServiceViewSet
 from planning import selectors, services
 from planning.api.serializers import (
@@ -30,6 +31,12 @@ from planning.api.serializers import (
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
 BULK_LIMIT = 1000
+
+
+UPSERT_412 = (
+    "If-Match named a stale version: the current object, unchanged (application/json). "
+    "If-Match on a work package that does not exist: a problem, and nothing was created."
+)
 
 
 class BulkRequestSerializer(serializers.Serializer):
@@ -224,13 +231,18 @@ class WorkPackageViewSet(ServiceViewSet):
     @extend_schema(
         request=WorkPackageSyncItem,
         responses={
-            200: WorkPackageSerializer,
-            201: WorkPackageSerializer,
-            412: WorkPackageSerializer,
+            (200, "application/json"): WorkPackageSerializer,
+            (201, "application/json"): WorkPackageSerializer,
+            (412, "application/json"): OpenApiResponse(
+                WorkPackageSerializer,
+                description=UPSERT_412,
+            ),
+            (412, PROBLEM_JSON): OpenApiResponse(PROBLEM_REF, description=UPSERT_412),
         },
         summary="Create (201) or update (200) the work package with this source and external id",
         description="Fields left out keep their value. Repeating the same body changes nothing, "
-        "not even `version`. With If-Match, a stale version gets 412 and the current object.",
+        "not even `version`. With If-Match, a stale version gets 412 and the current object; "
+        "If-Match on a work package that does not exist is a 412 problem, not a create.",
     )
     def upsert(self, request, source: str, external_id: str):
         if not isinstance(request.data, dict):
@@ -245,6 +257,13 @@ class WorkPackageViewSet(ServiceViewSet):
                 )
                 .first()
             )
+            if current is None and "If-Match" in request.headers:
+                # If-Match is "update what I saw": never a create (RFC 9110: false when there
+                # is no current representation, even for `*`).
+                raise PreconditionFailed(
+                    "If-Match names a version, but no work package has this source and "
+                    "external id: nothing was created. Send the PUT without If-Match to create it."
+                )
             if current is not None and precondition_failed(request, current):
                 return self.respond(current, status_code=status.HTTP_412_PRECONDITION_FAILED)
             [result], forbidden = self._sync(

@@ -937,6 +937,19 @@ def test_upsert_honours_if_match(api, leader, team):
     assert fresh.json()["version"] == 3
 
 
+@pytest.mark.parametrize("if_match", ['"1"', "*"])
+def test_upsert_with_if_match_never_creates(api, leader, team, if_match):
+    client = api(leader)
+    response = client.put(upsert_url("jira", "E-404"), wp_body(team), HTTP_IF_MATCH=if_match)
+
+    assert response.status_code == 412
+    assert response["Content-Type"] == "application/problem+json"
+    assert "nothing was created" in response.json()["detail"]
+    assert not WorkPackage.objects.filter(external_id="E-404").exists()
+    # Without If-Match the same PUT creates it.
+    assert client.put(upsert_url("jira", "E-404"), wp_body(team)).status_code == 201
+
+
 # --- upsert by external id -----------------------------------------------------------------
 
 
