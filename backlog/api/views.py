@@ -43,7 +43,7 @@ from backlog.api.serializers import (
     SprintUpdate,
 )
 from backlog.models import CapacityPolicy, Idea, ScoringModel, Sprint, SprintCommitment
-from core.api.conditional import etag_for, not_modified, precondition_failed
+from core.api.conditional import conditional_get, precondition_failed
 from core.api.filters import UTCDateTimeFilter
 from core.api.idempotency import idempotent
 from core.api.pagination import CursorPage
@@ -259,9 +259,7 @@ class BacklogViewSet(NoCreate, ServiceViewSet):
         item = next((row for row in rows if row.pk == work_package.pk), None)
         if item is None:
             raise NotFound("It is done or stopped: not in the backlog.")
-        if not_modified(request, item):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(item)})
-        return self.respond(item)
+        return conditional_get(request, self.respond(item))
 
     def _moved(self, request, work_package, rank: int) -> Response:
         return Response(

@@ -65,8 +65,8 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The ETag (version) the change is based on; a stale one gets 412 and the "
-    "current object, and nothing changes.",
+    description="The ETag (or just its version) the change is based on; a stale version gets "
+    "412 and the current object, and nothing changes.",
 )
 IF_MATCH_RAW = {  # the same, for operations the hook completes
     "in": "header",
@@ -78,7 +78,7 @@ IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The ETag (version) the client holds; 304 when it is still current.",
+    description="The ETag the client holds; 304 when the body would be the same.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

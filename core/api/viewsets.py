@@ -17,7 +17,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.response import Response
 
-from core.api.conditional import etag_for, not_modified, precondition_failed
+from core.api.conditional import conditional_get, etag_for, precondition_failed
 from core.api.idempotency import idempotent
 from core.api.schema import ServiceAutoSchema
 from core.audit import mark_api_request
@@ -95,7 +95,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
         data = self.output_serializer_class(obj, context=self.get_serializer_context()).data
         response = Response(data, status=status_code, headers=headers)
         if hasattr(obj, "version"):
-            response["ETag"] = etag_for(obj)
+            response["ETag"] = etag_for(obj, data)
         return response
 
     def reload(self, obj):
@@ -139,10 +139,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
         return tuple(dict.fromkeys(wanted))
 
     def retrieve(self, request, *args, **kwargs):
-        obj = self.get_object()
-        if hasattr(obj, "version") and not_modified(request, obj):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(obj)})
-        return self.respond(obj)
+        return conditional_get(request, self.respond(self.get_object()))
 
     def validated(self, *, instance=None, partial: bool = False) -> dict[str, Any]:
         serializer = self.get_serializer(instance, data=self.request.data, partial=partial)

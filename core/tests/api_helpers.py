@@ -7,6 +7,7 @@ built on :func:`token_client`; the rest are plain functions to import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,13 @@ def token_client(
 def url(base: str, obj, suffix: str = "") -> str:
     """The detail (or action, with ``suffix``) address of ``obj`` under a list address."""
     return f"{base}{obj.pk}/{suffix}"
+
+
+def etag_version(response) -> int:
+    """The version an ETag (``"<version>-<digest>"``) carries."""
+    etag = response["ETag"]
+    assert re.fullmatch(r'"\d+-[0-9a-f]{16}"', etag), etag
+    return int(etag.strip('"').split("-")[0])
 
 
 def assert_problem(response, status: int, *fields: str) -> dict:

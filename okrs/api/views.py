@@ -445,4 +445,4 @@ class OutcomeMeasureViewSet(ServiceViewSet):
             )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         data = OutcomeMeasureValueSerializer(row, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": etag_for(row)})
+        return Response(data, status=code, headers={"ETag": etag_for(row, data)})

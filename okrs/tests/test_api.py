@@ -22,6 +22,7 @@ from core.tests.api_helpers import (
     assert_list_queries_do_not_grow,
     assert_problem,
     changes_after,
+    etag_version,
     head,
     url,
     walk_pages,
@@ -258,7 +259,7 @@ def test_each_resource_has_its_model_fields_on_the_wire(api, leader, world, base
     assert one.json() in page["results"]
     assert one.json()["id"] == str(obj.pk)
     if base in VERSIONED:
-        assert one["ETag"] == f'"{obj.version}"'
+        assert etag_version(one) == obj.version
 
 
 def test_key_results_carry_current_value_confidence_progress_and_advice(api, leader, world):
@@ -318,7 +319,7 @@ def test_a_leader_creates_each_resource_and_gets_it_as_get_shows_it(api, leader,
     assert client.get(f"{base}{body['id']}/").json() == body
     if base in VERSIONED:
         assert body["version"] == 1
-        assert created["ETag"] == '"1"'
+        assert etag_version(created) == 1
 
 
 def test_a_check_in_moves_the_key_results_figures(api, member, world):
@@ -355,7 +356,7 @@ def test_version_moves_only_when_something_changes(api, leader, world, base, cha
     first = client.patch(path, change)
     assert first.status_code == 200, first.content
     assert first.json()["version"] == 2
-    assert first["ETag"] == '"2"'
+    assert etag_version(first) == 2
     again = client.patch(path, change)
     assert again.json()["version"] == 2
     assert again.json() == client.get(path).json()
@@ -618,7 +619,7 @@ def test_a_leader_activates_a_planned_cycle(api, leader, world):
     response = client.post(path)
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["version"]) == ("active", 2)
-    assert response["ETag"] == '"2"'
+    assert etag_version(response) == 2
     assert client.post(path).json()["version"] == 2  # already active: nothing changes
 
 
@@ -697,6 +698,31 @@ def test_etag_and_if_none_match(api, leader, world, base):
     assert client.get(path, HTTP_IF_NONE_MATCH='"999"').status_code == 200
 
 
+def test_a_check_in_changes_the_key_results_etag_but_not_its_version(api, leader, member, world):
+    """The figures a check-in moves are part of the body: a cached copy is stale (200, not 304),
+    while an edit based on the version read before the check-in still applies."""
+    client = api(leader)
+    kr_path, objective_path = url(KEY_RESULTS, world.key_result), url(OBJECTIVES, world.objective)
+    before, objective_before = client.get(kr_path), client.get(objective_path)
+
+    checked_in = api(member).post(
+        CHECK_INS, {"key_result": str(world.key_result.pk), "value": 90, "confidence": 8}
+    )
+    assert checked_in.status_code == 201, checked_in.content
+
+    after = client.get(kr_path, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after.json()["current_value"] == "90.0000"
+    assert after["ETag"] != before["ETag"]
+    assert etag_version(after) == etag_version(before) == before.json()["version"]
+    objective_after = client.get(objective_path, HTTP_IF_NONE_MATCH=objective_before["ETag"])
+    assert objective_after.status_code == 200
+    assert objective_after.json()["progress"] != objective_before.json()["progress"]
+    edited = client.patch(kr_path, {"title": "Sharper"}, HTTP_IF_MATCH=before["ETag"])
+    assert edited.status_code == 200, edited.content
+    assert etag_version(edited) == etag_version(before) + 1
+
+
 @pytest.mark.parametrize(
     ("base", "change"),
     [
@@ -718,7 +744,7 @@ def test_a_stale_if_match_is_a_412_with_the_current_object_and_changes_nothing(
         response = getattr(client, method)(path, change, HTTP_IF_MATCH='"7"')
         assert response.status_code == 412, response.content
         assert response.json() == current
-        assert response["ETag"] == '"1"'
+        assert etag_version(response) == 1
     assert MODELS[base].objects.filter(pk=obj.pk).values().get() == before
     written = client.patch(path, change, HTTP_IF_MATCH='"1"')
     assert written.status_code == 200, written.content
@@ -781,7 +807,7 @@ def test_recording_and_reading_a_kpis_values(api, leader, world):
         1,
         str(world.measure.pk),
     )
-    assert recorded["ETag"] == '"1"'
+    assert etag_version(recorded) == 1
     replaced = client.post(values, {"observed_on": "2026-02-01", "value": "105"})
     assert replaced.status_code == 200, replaced.content
     assert (replaced.json()["id"], replaced.json()["version"]) == (body["id"], 2)
