@@ -382,7 +382,10 @@ class SentReminder(models.Model):
         SKIPPED = "skipped", "Not wanted by e-mail"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Indexed by (organization, created_at) below: no index of its own.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     target_id = models.UUIDField()
     recipient = models.ForeignKey(
@@ -427,8 +430,12 @@ class Notification(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="notifications"
     )
+    # Indexed by (recipient, organization, -created_at) below: no index of its own.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     title = models.CharField(max_length=200)
