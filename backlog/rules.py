@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from core.models import Membership, Role
 from planning.rules import team_ids_of
@@ -30,6 +31,31 @@ def can_edit_idea(membership: Membership, idea) -> bool:
     if can_manage_backlog(membership, idea.team_id):
         return True
     return membership.can_write and idea.status == "new" and idea.proposer_id == membership.user_id
+
+
+# --- sprint dates --------------------------------------------------------------------------
+
+# A sprint is a short, fixed box of time; a longer one is a plan, not a sprint.
+SPRINT_MAX_DAYS = 13 * 7
+# How far ahead a sprint may be planned (a typo like 2062 for 2026 is caught, not stored).
+SPRINT_PLAN_AHEAD_DAYS = 2 * 366
+
+
+def sprint_date_errors(start: date, end: date, *, today: date) -> dict[str, str]:
+    """What is wrong with a sprint's dates, by field (empty when nothing is)."""
+    if end < start:
+        return {"end_date": "A sprint cannot end before it starts."}
+    errors = {}
+    if (end - start).days + 1 > SPRINT_MAX_DAYS:
+        errors["end_date"] = (
+            f"A sprint lasts at most {SPRINT_MAX_DAYS // 7} weeks; this one is "
+            f"{(end - start).days + 1} days. Split it into shorter sprints."
+        )
+    if (start - today).days > SPRINT_PLAN_AHEAD_DAYS:
+        errors["start_date"] = (
+            f"It starts more than two years from today ({start:%d %b %Y}): check the year."
+        )
+    return errors
 
 
 # --- strategic fit -------------------------------------------------------------------------

@@ -452,8 +452,9 @@ def _check_sprint(
     if capacity is None or not _whole_number(capacity) or capacity < 1 or capacity > 10000:
         errors["capacity_points"] = "Give the capacity in points, at least 1."
     start, end = merged["start_date"], merged["end_date"]
-    if start and end and end < start:
-        errors["end_date"] = "A sprint cannot end before it starts."
+    dates_given = current is None or "start_date" in data or "end_date" in data
+    if start and end and dates_given:  # an edit of the name alone never trips on old dates
+        errors.update(rules.sprint_date_errors(start, end, today=timezone.localdate()))
     if errors:
         raise DomainValidationError(errors)
     others = Sprint.objects.filter(

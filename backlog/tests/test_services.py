@@ -494,6 +494,34 @@ def test_a_sprint_that_ends_before_it_starts_is_refused(team_lead, team):
     assert not Sprint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("start", "days", "field", "message"),
+    [
+        (START, 13 * 7 + 1, "end_date", "A sprint lasts at most 13 weeks; this one is 92 days."),
+        (datetime.date(9999, 12, 1), 14, "start_date", "check the year"),
+    ],
+)
+def test_a_sprint_is_short_and_not_years_ahead(team_lead, team, start, days, field, message):
+    with pytest.raises(ValidationError) as excinfo:
+        sprint_for(
+            team_lead, team, start_date=start, end_date=start + datetime.timedelta(days=days - 1)
+        )
+    errors = errors_of(excinfo)
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert not Sprint.objects.exists()
+    # Thirteen weeks exactly is a sprint.
+    sprint_for(team_lead, team, end_date=START + datetime.timedelta(days=13 * 7 - 1))
+
+
+def test_an_old_long_sprint_can_still_be_renamed(team_lead, team):
+    sprint = sprint_for(team_lead, team)
+    Sprint.objects.filter(pk=sprint.pk).update(end_date=START + datetime.timedelta(days=200))
+    sprint.refresh_from_db()
+    renamed = services.sprint_update(actor=team_lead, sprint=sprint, name="Long one")
+    assert renamed.name == "Long one"
+
+
 @pytest.mark.parametrize("capacity", [0, -5, None])
 def test_a_sprint_needs_capacity(team_lead, team, capacity):
     with pytest.raises(ValidationError) as excinfo:
