@@ -89,7 +89,8 @@ def seed(context: ScaleContext) -> None:
                 team=None if org_level else team,
                 statement=f"Objective {i:05d}: customers feel the difference in area {i % 97}",
                 owner=rng.choice(users),
-                strategic_objective=strategic[i % len(strategic)] if org_level else None,
+                # Every tenth objective, round the strategic objectives: each gets its share.
+                strategic_objective=strategic[(i // 10) % len(strategic)] if org_level else None,
                 parent=None if org_level or not parents else rng.choice(parents),
                 grade=Decimal(rng.randint(0, 100)) / 100 if closed else None,
                 graded_at=cycle.closed_at if closed else None,

@@ -76,6 +76,9 @@ def test_seed_scale_builds_the_requested_sizes_deterministically(capsys):
     assert Initiative.objects.filter(organization=org).count() == 10
     assert WorkPackage.objects.filter(organization=org).count() == 300
     assert Objective.objects.filter(organization=org).count() == 20
+    # The two organization objectives serve two strategic objectives, not the same one twice.
+    org_level = Objective.objects.filter(organization=org, level="organization")
+    assert org_level.values("strategic_objective").distinct().count() == 2
     assert KeyResult.objects.filter(organization=org).count() == 40
     assert CheckIn.objects.filter(organization=org).count() == 200
     assert Sprint.objects.filter(organization=org).count() == 10
