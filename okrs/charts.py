@@ -12,14 +12,14 @@ attribute. Every text is escaped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.template.defaultfilters import date as date_filter
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -588,13 +588,22 @@ def progress_bar_html(value: float | None, *, label: str = "", title: str = "") 
 # template as the reference and holds the two equal).
 
 
+def _count_text(value: Any) -> str:
+    """A count as a template prints it: html_text's localize of an int is its str unless
+    thousands are grouped."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return html_text(value)
+
+
 def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
     """One row of the stale check-ins table (an okrs.dashboards.StaleKeyResult)."""
     e = html_text
     team = f' <span class="chip">{e(kr.team)}</span>' if kr.team else ""
     if kr.last_check_in_at:
+        # the date filter's 'j M Y', in the current time zone
         silent = (
-            f"Last check-in on {e(date_filter(timezone.localtime(kr.last_check_in_at), 'j M Y'))}"
+            f"Last check-in on {_day_month_year(timezone.localtime(kr.last_check_in_at).date())}"
         )
         never = ""
     else:
@@ -611,7 +620,7 @@ def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
         f'        <td data-label="Owner">{e(kr.owner or "No owner")}</td>\n'
         f'        <td data-label="Silent for"><span class="smap-flag smap-flag--warn" '
         f'title="{silent}"><span aria-hidden="true">⚠</span> <span data-figure="stale-days">'
-        f"{e(kr.days_since)}</span> days</span>{never}</td>\n"
+        f"{_count_text(kr.days_since)}</span> days</span>{never}</td>\n"
         f'        <td data-label="Progress">{progress}</td>\n'
         "      </tr>\n      "
     )
@@ -645,6 +654,260 @@ def trend_card_html(objective: Any, *, objective_url: str, chart: SafeString) ->
         f"      {now}\n"
         f"      {chart}\n"
         "    </article>\n  "
+    )
+
+
+_NO_READINGS = '<tr><td colspan="3">No readings yet.</td></tr>'
+
+
+def trend_cards_html(
+    objectives: Sequence[Any],
+    *,
+    cycle_start: date,
+    cycle_end: date,
+    today: date,
+    objective_url: Callable[[str], str],
+) -> SafeString:
+    """Every objective's card on the trends page (okrs.dashboards.ObjectiveTrend rows), each
+    with its chart: what ``trend_card_html(o, chart=trend_chart_html(trend_chart(...)))`` writes
+    for each, byte for byte (okrs/tests/test_charts.py holds the two equal), in one pass.
+
+    The charts of a page share their frame (axes, ideal line, today) and their sample days, so
+    the frame's markup and each day's position and texts are written once per call, not once
+    per chart and point. Every text from the data is escaped; the rest are our numbers and
+    dates."""
+    e = html_text
+    frame = _trend_frame(cycle_start, cycle_end, today)
+    x, y = frame.x, frame.y
+    axes = _trend_axes_html(
+        LEFT,
+        WIDTH - RIGHT - 24,
+        TOP,
+        HEIGHT - BOTTOM,
+        frame.y_ticks,
+        frame.y2_ticks,
+        frame.x_ticks,
+        frame.ideal,
+        frame.today_x,
+    )
+    head = f'  <svg class="chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+    legend = (
+        "  </svg>\n"
+        '  <figcaption class="chart__legend" aria-hidden="true">\n'
+        '    <span class="chart__key chart__key--actual">Progress (left axis, %)</span>\n'
+        '    <span class="chart__key chart__key--confidence">Confidence (right axis, 0–10)'
+        "</span>\n"
+        '    <span class="chart__key chart__key--ideal">Ideal line</span>\n'
+        "  </figcaption>\n"
+        '  <div class="sr-only"><table>\n'
+    )
+    table_head = (
+        '    <thead><tr><th scope="col">Week ending</th><th scope="col">Progress</th>'
+        '<th scope="col">Confidence</th></tr></thead>\n'
+    )
+    # (x, its repr, x as printed, x - 3 as printed, "1 Oct", "1 Oct 2026") of each sample day
+    days: dict[date, tuple[float, str, str, str, str, str]] = {}
+    confidences: dict[float, str] = {}  # the latest mean confidence, as the card prints it
+    # A page's figures repeat (no progress yet, a few mean confidences): each distinct value's
+    # texts and position are worked out once.
+    values: dict[float, tuple[str, str, str]] = {}
+    confidence_marks: dict[float, tuple[str, str, str]] = {}
+    parts: list[str] = []
+    for objective in objectives:
+        points = objective.points
+        oid = e(objective.id)
+        statement = e(objective.statement)
+        title = f"Progress and confidence of “{statement}”"
+        progress_line, confidence_line, circles, rects, rows = [], [], [], [], []
+        latest_progress = None
+        for p in points:
+            d = days.get(p.day)
+            if d is None:
+                px = x(_day(p.day) + 1)  # the figure as of the end of that day
+                d = days[p.day] = (
+                    px,
+                    f"{px}",
+                    _num(px),
+                    _num(px - 3),
+                    _day_month(p.day),
+                    _day_month_year(p.day),
+                )
+            _, px_repr, px_num, px_left, day, when = d
+            progress, confidence = p.progress, p.confidence
+            if progress is not None:
+                latest_progress = p
+                v = values.get(progress)
+                if v is None:
+                    py = y(progress)  # rounded to 0.1 already: _num(py) is its f"{py:g}"
+                    v = values[progress] = (_percent(progress), f"{py}", f"{py:g}")
+                shown, py_repr, py_num = v
+                progress_line.append(f"{px_repr},{py_repr}")
+                circles.append(
+                    f'    <circle class="chart__point" cx="{px_num}" cy="{py_num}" r="4">'
+                    f"<title>{day}: progress {shown}</title></circle>\n"
+                )
+            else:
+                shown = "—"
+            if confidence is not None:
+                c = confidence_marks.get(confidence)
+                if c is None:
+                    cy = y(confidence / 10)
+                    c = confidence_marks[confidence] = (
+                        _out_of_ten(confidence),
+                        f"{cy}",
+                        _num(cy - 3),
+                    )
+                out_of_ten, cy_repr, cy_top = c
+                confidence_line.append(f"{px_repr},{cy_repr}")
+                rects.append(
+                    f'    <rect class="chart__point chart__point--confidence" x="{px_left}" '
+                    f'y="{cy_top}" width="6" height="6"><title>{day}: confidence '
+                    f"{out_of_ten}</title></rect>\n"
+                )
+            else:
+                out_of_ten = "—"
+            rows.append(f"<tr><td>{when}</td><td>{shown}</td><td>{out_of_ten}</td></tr>")
+        summary = e(
+            f"{len(points)} weekly reading{'s' if len(points) != 1 else ''} from {frame.dates}. "
+            + (
+                f"On {_day_month(latest_progress.day)} progress stood at "
+                f"{_percent(latest_progress.progress)}"
+                + (
+                    f" with confidence {_out_of_ten(latest_progress.confidence)}."
+                    if latest_progress.confidence is not None
+                    else ", with no confidence given yet."
+                )
+                if latest_progress is not None
+                else "No key result to measure yet."
+            )
+        )
+        chip = (
+            '<span class="chip chip--org">Organization</span>'
+            if objective.level == "organization"
+            else f'<span class="chip">{e(objective.team)}</span>'
+        )
+        now = ""
+        if points:
+            latest = points[-1]
+            if latest.confidence is None:
+                confidence = "—"
+            else:  # a few distinct means on a page: the filter runs once for each
+                confidence = confidences.get(latest.confidence)
+                if confidence is None:
+                    confidence = confidences[latest.confidence] = e(
+                        f"{floatformat(latest.confidence, '1')}/10"
+                    )
+            now = (
+                '<p class="dash-trend__now small" title="The latest reading, the same figures as '
+                'the OKR board">Now: <strong data-figure="progress">'
+                f"{e(percent(latest.progress))}</strong> progress · confidence "
+                f'<strong data-figure="confidence">{confidence}</strong></p>'
+            )
+        parts.append(
+            f'\n    <article class="card dash-trend" id="trend-{oid}">\n'
+            f'      <h3 class="dash-trend__title">{chip} <a href="{e(objective_url(objective.id))}">'
+            f"{statement}</a></h3>\n"
+            f"      {now}\n"
+            '      <figure class="chart dash-chart">\n'
+            f"{head}"
+            f'aria-labelledby="chart-{oid}-title chart-{oid}-desc" focusable="false">\n'
+            f'    <title id="chart-{oid}-title">{title}</title>\n'
+            f'    <desc id="chart-{oid}-desc">{summary}</desc>\n'
+            f"{axes}"
+        )
+        if confidence_line:
+            parts.append(
+                f'    <polyline class="chart__confidence" points="{" ".join(confidence_line)}"/>\n'
+            )
+        parts.extend(rects)
+        if progress_line:
+            parts.append(
+                f'    <polyline class="chart__actual" points="{" ".join(progress_line)}"/>\n'
+            )
+        parts.extend(circles)
+        parts.append(
+            f"{legend}"
+            f"    <caption>{title}. {summary}</caption>\n"
+            f"{table_head}"
+            f"    <tbody>{''.join(rows) or _NO_READINGS}"
+            "</tbody>\n"
+            "  </table></div>\n"
+            "</figure>\n\n"
+            "    </article>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text is escaped, the rest is ours
+
+
+def dashboard_filters_html(
+    *,
+    action: str,
+    target: str,
+    cycles: Sequence[Any],
+    teams: Sequence[Mapping[str, Any]],
+    filters: Any,
+    errors: Mapping[str, str],
+) -> SafeString:
+    """okrs/dash_filters.html (the dashboards' GET filters), byte for byte
+    (okrs/tests/test_charts.py holds the two equal): ``cycles`` are Cycle rows, ``teams``
+    ``{"pk", "name"}`` rows, ``filters`` an okrs.dashboards.Filters, ``errors`` by field."""
+    e = html_text
+    chosen_cycle = filters.cycle.pk if filters.cycle else None
+    cycle_options = (
+        "".join(
+            f'<option value="{e(c.pk)}"{" selected" if c.pk == chosen_cycle else ""}>'
+            f"{e(c.name)} · {e(c.get_status_display().lower())}</option>"
+            for c in cycles
+        )
+        if cycles
+        else '<option value="">No cycle yet</option>'
+    )
+    chosen_team = str(filters.team.pk) if filters.team is not None else None
+    team_options = "".join(
+        f'<option value="{value}"{" selected" if value == chosen_team else ""}>'
+        f"{e(t['name'])}</option>"
+        for t in teams
+        for value in (str(t["pk"]),)
+    )
+
+    def field(name: str) -> tuple[str, str, str]:
+        message = errors.get(name)
+        if not message:
+            return "", "", ""
+        return (
+            " dash-filters__field--error",
+            f' aria-invalid="true" aria-describedby="filter-{name}-error"',
+            f'<p class="field__error" id="filter-{name}-error">{e(message)}</p>',
+        )
+
+    cycle_class, cycle_aria, cycle_error = field("cycle")
+    team_class, team_aria, team_error = field("team")
+    action = e(action)
+    htmx = (
+        f' hx-get="{action}" hx-target="{e(target)}" hx-select="{e(target)}" '
+        'hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit"'
+        if target
+        else ""
+    )
+    return mark_safe(  # noqa: S308 - every text is escaped
+        f'\n\n<form class="dash-filters" method="get" action="{action}"{htmx} '
+        'aria-label="Filters">\n'
+        f'  <div class="dash-filters__field{cycle_class}">\n'
+        '    <label for="filter-cycle">OKR cycle</label>\n'
+        f'    <select id="filter-cycle" name="cycle"{cycle_aria}>\n'
+        f"      {cycle_options}\n"
+        "    </select>\n"
+        f"    {cycle_error}\n"
+        "  </div>\n"
+        f'  <div class="dash-filters__field{team_class}">\n'
+        '    <label for="filter-team">Team</label>\n'
+        f'    <select id="filter-team" name="team"{team_aria}>\n'
+        '      <option value="">All teams</option>\n'
+        f"      {team_options}\n"
+        "    </select>\n"
+        f"    {team_error}\n"
+        "  </div>\n"
+        '  <button class="button" type="submit">Apply</button>\n'
+        "</form>\n"
     )
 
 

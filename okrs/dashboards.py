@@ -29,7 +29,7 @@ from core.errors import DomainValidationError
 from core.models import Membership, Team
 from okrs import rules
 from okrs import selectors as okr_selectors
-from okrs.models import Cycle, Objective
+from okrs.models import Cycle
 from planning import selectors as planning_selectors
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
@@ -106,22 +106,37 @@ class Filters:
     team: Team | None
 
 
-def dashboard_filters(*, membership: Membership, cycle_id: str = "", team_id: str = "") -> Filters:
+def dashboard_filters(
+    *,
+    membership: Membership,
+    cycle_id: str = "",
+    team_id: str = "",
+    cycles: list[Cycle] | None = None,
+) -> Filters:
     """The dashboards' filters from a GET query, the same for pages and the API: ``cycle`` (the
     current one when left out) and ``team`` (every team when left out). An id that is malformed
-    or of another organization names its field."""
+    or of another organization names its field. ``cycles``: the organization's cycles when the
+    caller has them (a page's filter lists them), to pick from without asking again."""
     cycle = None
     if cycle_id:
         try:
-            cycle = okr_selectors.cycle_get(membership=membership, cycle_id=uuid.UUID(cycle_id))
+            pk = uuid.UUID(cycle_id)
+            if cycles is not None:
+                cycle = next((c for c in cycles if c.pk == pk), None)
+                if cycle is None:
+                    raise Cycle.DoesNotExist
+            else:
+                cycle = okr_selectors.cycle_get(membership=membership, cycle_id=pk)
         except (ValueError, ObjectDoesNotExist) as exc:
             raise DomainValidationError(
                 {"cycle": "No such OKR cycle in this organization."}
             ) from exc
     else:
-        cycle = okr_selectors.cycle_current(
-            membership=membership, today=org_today(membership, timezone.now())
-        )
+        today = org_today(membership, timezone.now())
+        if cycles is not None:
+            cycle = current_cycle_of(cycles, today)
+        else:
+            cycle = okr_selectors.cycle_current(membership=membership, today=today)
     team = None
     if team_id:
         try:
@@ -131,6 +146,48 @@ def dashboard_filters(*, membership: Membership, cycle_id: str = "", team_id: st
         except (ValueError, ObjectDoesNotExist) as exc:
             raise DomainValidationError({"team": "No such team in this organization."}) from exc
     return Filters(cycle=cycle, team=team)
+
+
+_CYCLE_FIELDS = [f.attname for f in Cycle._meta.concrete_fields]
+_FILTER_CYCLES_SQL = f"""
+SELECT {", ".join(_CYCLE_FIELDS)} FROM okrs_cycle
+WHERE organization_id = %s
+ORDER BY start_date DESC, name
+"""  # noqa: S608 - the model's own column names
+_FILTER_TEAMS_SQL = """
+SELECT id, name FROM core_team
+WHERE organization_id = %s AND archived_at IS NULL
+ORDER BY name
+"""
+
+
+def filter_choices(*, membership: Membership) -> tuple[list[Cycle], list[dict[str, Any]]]:
+    """What a dashboard's filter offers: the organization's cycles (okrs.selectors.cycle_list,
+    as Cycle rows) and its teams that are not archived, by name, as ``{"pk", "name"}`` rows (a
+    name and an id are all the filter shows). Two plain statements, whatever the number of
+    teams."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FILTER_CYCLES_SQL, [membership.organization_id])
+        cycles = [Cycle.from_db(cursor.db.alias, _CYCLE_FIELDS, row) for row in cursor.fetchall()]
+        cursor.execute(_FILTER_TEAMS_SQL, [membership.organization_id])
+        teams = [{"pk": pk, "name": name} for pk, name in cursor.fetchall()]
+    return cycles, teams
+
+
+def current_cycle_of(cycles: list[Cycle], today: date) -> Cycle | None:
+    """okrs.selectors.cycle_current's choice among the organization's ``cycles``, made without
+    a query: the active one running today, else another active one, else the next one being
+    planned, else the latest closed; the latest start first among equals."""
+
+    def rank(cycle: Cycle) -> tuple[int, int]:
+        if cycle.status == Cycle.Status.ACTIVE:
+            running = cycle.start_date <= today <= cycle.end_date
+            order = 0 if running else 1
+        else:
+            order = 2 if cycle.status == Cycle.Status.PLANNING else 3
+        return order, -cycle.start_date.toordinal()
+
+    return min(cycles, key=rank, default=None)
 
 
 # --- the strategy map ----------------------------------------------------------------------
@@ -842,16 +899,31 @@ def trend_days(cycle: Cycle, today: date) -> list[date]:
     return days
 
 
-# Progress of each key result as of the end of each sample day (its latest check-in by then,
-# normalised to 0..1 and clamped, as okrs.selectors.key_result_progress does), then the weighted
-# mean per objective, and the mean of the confidences of the key results checked in by then.
+# The objectives charted (the first ``limit`` of the cycle's, or of a team's, in the board's order,
+# with how many there are in all) and, for each, the progress of each of its key results as of
+# the end of each sample day (its latest check-in by then, normalised to 0..1 and clamped, as
+# okrs.selectors.key_result_progress does), then the weighted mean per objective, and the mean
+# of the confidences of the key results checked in by then. One row per objective and sample
+# day, the objective's columns repeated; an objective without a key result has one row with no
+# day. ``n`` numbers the objectives in the order the LIMIT chose them (ties included); the
+# samples are sorted before they are summed, so the sums add up in a fixed order.
 _TREND_SQL = """
-WITH days AS (
+WITH obj AS (
+    SELECT shown.*, row_number() OVER () AS n FROM (
+        SELECT o.id, o.statement, o.level, COALESCE(t.name, '') AS team,
+            COUNT(*) OVER () AS total
+        FROM okrs_objective o
+        LEFT JOIN core_team t ON t.id = o.team_id
+        WHERE o.organization_id = %(org)s AND o.cycle_id = %(cycle)s {team}
+        ORDER BY o.level, t.name, o.created_at
+        LIMIT %(limit)s
+    ) shown
+), days AS (
     SELECT d::date AS day FROM unnest(%(days)s::date[]) AS d
 ), krs AS (
     SELECT kr.id, kr.objective_id, kr.start_value, kr.target_value, kr.weight
     FROM okrs_keyresult kr
-    WHERE kr.organization_id = %(org)s AND kr.objective_id = ANY(%(objectives)s::uuid[])
+    WHERE kr.organization_id = %(org)s AND kr.objective_id = ANY(ARRAY(SELECT id FROM obj))
 ), samples AS (
     SELECT days.day, krs.objective_id, krs.weight, ci.confidence,
         GREATEST(0, LEAST(1,
@@ -866,13 +938,19 @@ WITH days AS (
         ORDER BY c.checked_in_at DESC, c.created_at DESC
         LIMIT 1
     ) ci ON true
+), series AS MATERIALIZED (
+    SELECT objective_id, day,
+        SUM(weight * progress)::float / NULLIF(SUM(weight)::float, 0) AS progress,
+        AVG(confidence)::float AS confidence
+    FROM samples
+    GROUP BY objective_id, day
+    ORDER BY objective_id, day
 )
-SELECT objective_id, day,
-    SUM(weight * progress)::float / NULLIF(SUM(weight)::float, 0) AS progress,
-    AVG(confidence)::float AS confidence
-FROM samples
-GROUP BY objective_id, day
-ORDER BY objective_id, day
+SELECT obj.id, obj.statement, obj.level, obj.team, obj.total,
+    series.day, series.progress, series.confidence
+FROM obj
+LEFT JOIN series ON series.objective_id = obj.id
+ORDER BY obj.n, series.day
 """
 
 
@@ -885,52 +963,44 @@ def okr_trends(
     limit: int = TREND_OBJECTIVE_LIMIT,
 ) -> OkrTrends:
     """Progress and confidence of each objective over the cycle, and the key results whose
-    check-ins went stale. Four queries, whatever the number of objectives and check-ins."""
+    check-ins went stale. Two queries, whatever the number of objectives and check-ins: the
+    objectives with their series, and the stale key results."""
     now = now or timezone.now()
     today = org_today(membership, now)
     if cycle is None:
         return OkrTrends(None, team, [], [], 0, [])
-    objectives = Objective.objects.filter(organization_id=membership.organization_id, cycle=cycle)
-    if team is not None:
-        objectives = objectives.filter(team=team)
-    rows = list(
-        objectives.select_related("team")
-        .annotate(total_rows=Window(Count("pk")))
-        .order_by("level", "team__name", "created_at")[:limit]
-    )
     days = trend_days(cycle, today)
-    series: dict[str, list[TrendPoint]] = {}
-    if rows and days:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _TREND_SQL,
-                {
-                    "days": days,
-                    "org": membership.organization_id,
-                    "objectives": [r.pk for r in rows],
-                    "tz": membership.organization.timezone,
-                },
-            )
-            for objective_id, day, progress, confidence in cursor.fetchall():
-                series.setdefault(str(objective_id), []).append(
-                    TrendPoint(day=day, progress=progress, confidence=confidence)
-                )
-    trends = [
-        ObjectiveTrend(
-            id=str(r.pk),
-            statement=r.statement,
-            level=r.level,
-            team=r.team.name if r.team is not None else "",
-            points=series.get(str(r.pk), []),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TREND_SQL.format(team="AND o.team_id = %(team)s" if team is not None else ""),
+            {
+                "org": membership.organization_id,
+                "cycle": cycle.pk,
+                "team": team.pk if team is not None else None,
+                "limit": limit,
+                "days": days,
+                "tz": membership.organization.timezone,
+            },
         )
-        for r in rows
-    ]
+        rows = cursor.fetchall()
+    trends: list[ObjectiveTrend] = []
+    current: ObjectiveTrend | None = None
+    current_id = None
+    for objective_id, statement, level, team_name, _total, day, progress, confidence in rows:
+        if objective_id != current_id:
+            current_id = objective_id
+            current = ObjectiveTrend(
+                id=str(objective_id), statement=statement, level=level, team=team_name, points=[]
+            )
+            trends.append(current)
+        if day is not None:
+            current.points.append(TrendPoint(day=day, progress=progress, confidence=confidence))
     return OkrTrends(
         cycle=cycle,
         team=team,
         sample_days=days,
         objectives=trends,
-        objective_total=rows[0].total_rows if rows else 0,
+        objective_total=rows[0][4] if rows else 0,
         stale=stale_key_results(membership=membership, cycle=cycle, team=team, now=now),
     )
 

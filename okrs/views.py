@@ -740,25 +740,25 @@ def _dashboard_filters(request):
     shows beside its field (a 400), never a 500."""
     membership = request.membership
     errors: dict = {}
+    # The filter's cycles, which the current cycle is also chosen from (one query for both).
+    cycles, teams = dashboards.filter_choices(membership=membership)
     try:
         filters = dashboards.dashboard_filters(
             membership=membership,
             cycle_id=request.GET.get("cycle", ""),
             team_id=request.GET.get("team", ""),
+            cycles=cycles,
         )
     except ValidationError as exc:
         errors = {name: msgs[0] for name, msgs in exc.message_dict.items()}
         filters = dashboards.Filters(
-            cycle=selectors.cycle_current(membership=membership), team=None
+            cycle=dashboards.current_cycle_of(cycles, timezone.localdate()), team=None
         )
     return filters, {
         "filters": filters,
         "filter_errors": errors,
-        "cycles": list(selectors.cycle_list(membership=membership)),
-        # The filter's choices: a name and an id are all it shows (no per-team counts).
-        "teams": list(
-            team_list(organization=request.organization).values("pk", "name").order_by("name")
-        ),
+        "cycles": cycles,
+        "teams": teams,
         "health_rule": rules.HEALTH_RULE,
     }
 
@@ -842,6 +842,14 @@ def okr_trends(request):
     today = dashboards.org_today(request.membership, timezone.now())
     objective_url = _objective_url()
     context["trends"] = trends
+    context["filter_form"] = charts.dashboard_filters_html(
+        action=reverse("okrs:okr_trends"),
+        target="#dash-body",
+        cycles=context["cycles"],
+        teams=context["teams"],
+        filters=filters,
+        errors=context["filter_errors"],
+    )
     # Rows and cards written in Python (okrs/charts.py): dozens of them, where a template
     # spends a node render on every attribute, a {% url %} and an include on every row.
     context["stale"] = mark_safe(  # noqa: S308 - joined SafeStrings
@@ -850,24 +858,18 @@ def okr_trends(request):
             for kr in trends.stale
         )
     )
-    context["cards"] = [
-        charts.trend_card_html(
-            objective,
-            objective_url=objective_url(objective.id),
-            chart=charts.trend_chart_html(
-                charts.trend_chart(
-                    title=objective.statement,
-                    cycle_start=cycle.start_date,
-                    cycle_end=cycle.end_date,
-                    points=objective.points,
-                    today=today,
-                ),
-                id=objective.id,
-            ),
+    cycle = trends.cycle
+    context["cards"] = (
+        charts.trend_cards_html(
+            trends.objectives,
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
+            today=today,
+            objective_url=objective_url,
         )
-        for cycle in ([trends.cycle] if trends.cycle is not None else [])
-        for objective in trends.objectives
-    ]
+        if cycle is not None
+        else ""
+    )
     return render(
         request,
         "okrs/dash_okr_trends.html",

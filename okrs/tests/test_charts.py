@@ -189,6 +189,126 @@ def test_trend_cards_are_the_templates_cards():
     )
 
 
+def _trend_cards_one_by_one(objectives, *, start, end, today, url):
+    return "".join(
+        charts.trend_card_html(
+            o,
+            objective_url=url(o.id),
+            chart=charts.trend_chart_html(
+                charts.trend_chart(
+                    title=o.statement,
+                    cycle_start=start,
+                    cycle_end=end,
+                    points=o.points,
+                    today=today,
+                ),
+                id=o.id,
+            ),
+        )
+        for o in objectives
+    )
+
+
+@pytest.mark.parametrize("today", [DAY(2026, 1, 20), DAY(2026, 3, 31), DAY(2026, 5, 1)])
+def test_trend_cards_in_one_pass_are_the_cards_one_by_one(today):
+    """trend_cards_html (the page's cards, in one pass) against trend_card_html with
+    trend_chart_html of trend_chart, card by card: the same bytes."""
+    P = dashboards.TrendPoint
+    weeks = [DAY(2026, 1, 1), DAY(2026, 1, 8), DAY(2026, 1, 15), DAY(2026, 1, 20)]
+    objectives = [
+        dashboards.ObjectiveTrend("a", 'Win <big> & "loud"', "organization", "", []),
+        dashboards.ObjectiveTrend(
+            "b",
+            "Grow",
+            "team",
+            "R&D <ops>",
+            [P(weeks[0], 0.0, None), P(weeks[1], 0.25, 7.0), P(weeks[2], None, 6.25)],
+        ),
+        dashboards.ObjectiveTrend(
+            "c",
+            "Ship",
+            "team",
+            "Ops",
+            [P(weeks[0], 0.0, None), P(weeks[1], 0.25, 7.0), P(weeks[3], 0.33333, 6.666)],
+        ),
+        dashboards.ObjectiveTrend(
+            "d", "Nothing yet", "team", "Ops", [P(d, None, None) for d in weeks]
+        ),
+        dashboards.ObjectiveTrend(
+            "e",
+            "Done",
+            "organization",
+            "",
+            [P(weeks[0], 0.004, 0.0), P(weeks[1], 0.995, 10.0), P(weeks[3], 1.0, 9.95)],
+        ),
+    ]
+
+    def url(pk):
+        return f"/okrs/objectives/{pk}/?a=1&b=<2>"
+
+    start, end = DAY(2026, 1, 1), DAY(2026, 3, 31)
+    expected = _trend_cards_one_by_one(objectives, start=start, end=end, today=today, url=url)
+    assert (
+        charts.trend_cards_html(
+            objectives, cycle_start=start, cycle_end=end, today=today, objective_url=url
+        )
+        == expected
+    )
+    assert (
+        charts.trend_cards_html(
+            [], cycle_start=start, cycle_end=end, today=today, objective_url=url
+        )
+        == ""
+    )
+
+
+@pytest.mark.parametrize("target", ["#dash-body", ""])
+@pytest.mark.parametrize(
+    "errors", [{}, {"cycle": "No such <cycle>."}, {"team": "No such team & co."}]
+)
+@pytest.mark.parametrize("chosen", [(None, None), (1, 0), (0, 2)])
+def test_dashboard_filters_html_is_the_partial(target, errors, chosen):
+    import uuid
+
+    from core.models import Team
+    from okrs.models import Cycle
+
+    cycles = [
+        Cycle(id=uuid.uuid4(), name="Q4 <2026>", status="active"),
+        Cycle(id=uuid.uuid4(), name="Q3 & co", status="closed"),
+        Cycle(id=uuid.uuid4(), name="Q1", status="planning"),
+    ]
+    teams = [
+        {"pk": uuid.uuid4(), "name": "Alpha"},
+        {"pk": uuid.uuid4(), "name": "B&B <team>"},
+        {"pk": uuid.uuid4(), "name": 'Ops "core"'},
+    ]
+    cycle_at, team_at = chosen
+    filters = dashboards.Filters(
+        cycle=cycles[cycle_at] if cycle_at is not None else None,
+        team=Team(id=teams[team_at]["pk"], name=teams[team_at]["name"])
+        if team_at is not None
+        else None,
+    )
+    for shown_cycles in (cycles, []):
+        context = {
+            "action": "/okrs/trends/?x=<1>",
+            "target": target,
+            "cycles": shown_cycles,
+            "teams": teams,
+            "filters": filters,
+            "filter_errors": errors,
+        }
+        assert charts.dashboard_filters_html(
+            action=context["action"],
+            target=target,
+            cycles=shown_cycles,
+            teams=teams,
+            filters=filters,
+            errors=errors,
+        ) == render_to_string("okrs/dash_filters.html", context)
+
+
 # --- the board's figures: the partials, byte for byte ------------------------------------------
 
 
