@@ -847,8 +847,8 @@ def dashboard_filters_html(
     filters: Any,
     errors: Mapping[str, str],
 ) -> SafeString:
-    """okrs/dash_filters.html (the dashboards' GET filters), byte for byte
-    (okrs/tests/test_charts.py holds the two equal): ``cycles`` are Cycle rows, ``teams``
+    """The strategy map's and OKR trends' GET filters. With htmx only ``target`` is swapped;
+    without it the form reloads the page. ``cycles`` are Cycle rows, ``teams``
     ``{"pk", "name"}`` rows, ``filters`` an okrs.dashboards.Filters, ``errors`` by field."""
     e = html_text
     chosen_cycle = filters.cycle.pk if filters.cycle else None

@@ -735,9 +735,10 @@ def kpi_record_value(request, measure_id):
 # --- dashboards: the strategy map and the OKR trends ----------------------------------------
 
 
-def _dashboard_filters(request):
-    """The GET filters of a dashboard page, with the lists the filter form offers. A bad id
-    shows beside its field (a 400), never a 500."""
+def _dashboard_filters(request, *, action: str):
+    """The GET filters of a dashboard page, and its filter form (``filter_form``: htmx swaps
+    ``#dash-body``, which submits to ``action``). A bad id shows beside its field (a 400),
+    never a 500."""
     membership = request.membership
     errors: dict = {}
     # The filter's cycles, which the current cycle is also chosen from (one query for both).
@@ -757,8 +758,14 @@ def _dashboard_filters(request):
     return filters, {
         "filters": filters,
         "filter_errors": errors,
-        "cycles": cycles,
-        "teams": teams,
+        "filter_form": charts.dashboard_filters_html(
+            action=action,
+            target="#dash-body",
+            cycles=cycles,
+            teams=teams,
+            filters=filters,
+            errors=errors,
+        ),
         "health_rule": rules.HEALTH_RULE,
     }
 
@@ -773,7 +780,7 @@ def strategy_map(request):
     if branch and request.htmx:
         response = _strategy_branch(request, branch)
     else:
-        filters, context = _dashboard_filters(request)
+        filters, context = _dashboard_filters(request, action=reverse("okrs:strategy_map"))
         try:
             context["map"] = dashboards.strategy_map(
                 membership=request.membership,
@@ -835,21 +842,13 @@ def strategy_map_initiative(request, initiative_id):
 
 @membership_required
 def okr_trends(request):
-    filters, context = _dashboard_filters(request)
+    filters, context = _dashboard_filters(request, action=reverse("okrs:okr_trends"))
     trends = dashboards.okr_trends(
         membership=request.membership, cycle=filters.cycle, team=filters.team
     )
     today = dashboards.org_today(request.membership, timezone.now())
     objective_url = _objective_url()
     context["trends"] = trends
-    context["filter_form"] = charts.dashboard_filters_html(
-        action=reverse("okrs:okr_trends"),
-        target="#dash-body",
-        cycles=context["cycles"],
-        teams=context["teams"],
-        filters=filters,
-        errors=context["filter_errors"],
-    )
     # Rows and cards written in Python (okrs/charts.py): dozens of them, where a template
     # spends a node render on every attribute, a {% url %} and an include on every row.
     context["stale"] = mark_safe(  # noqa: S308 - joined SafeStrings

@@ -267,7 +267,11 @@ def test_trend_cards_in_one_pass_are_the_cards_one_by_one(today):
     "errors", [{}, {"cycle": "No such <cycle>."}, {"team": "No such team & co."}]
 )
 @pytest.mark.parametrize("chosen", [(None, None), (1, 0), (0, 2)])
-def test_dashboard_filters_html_is_the_partial(target, errors, chosen):
+def test_the_dashboard_filter_form(target, errors, chosen):
+    """The strategy map's and OKR trends' GET filters: the chosen cycle and team selected,
+    every name escaped, errors beside their field (described for screen readers), htmx only
+    with a target."""
+    import re
     import uuid
 
     from core.models import Team
@@ -290,23 +294,41 @@ def test_dashboard_filters_html_is_the_partial(target, errors, chosen):
         if team_at is not None
         else None,
     )
-    for shown_cycles in (cycles, []):
-        context = {
-            "action": "/okrs/trends/?x=<1>",
-            "target": target,
-            "cycles": shown_cycles,
-            "teams": teams,
-            "filters": filters,
-            "filter_errors": errors,
-        }
-        assert charts.dashboard_filters_html(
-            action=context["action"],
-            target=target,
-            cycles=shown_cycles,
-            teams=teams,
-            filters=filters,
-            errors=errors,
-        ) == render_to_string("okrs/dash_filters.html", context)
+    form = charts.dashboard_filters_html(
+        action="/okrs/trends/?x=<1>",
+        target=target,
+        cycles=cycles,
+        teams=teams,
+        filters=filters,
+        errors=errors,
+    )
+
+    assert form.startswith(
+        '\n\n<form class="dash-filters" method="get" action="/okrs/trends/?x=&lt;1&gt;"'
+    )
+    assert ("hx-get=" in form) == bool(target)
+    assert "<2026>" not in form
+    assert "B&B <team>" not in form
+    assert "Q4 &lt;2026&gt; · active" in form
+    assert "Q3 &amp; co · closed" in form
+    assert "B&amp;B &lt;team&gt;" in form
+    assert "Ops &quot;core&quot;" in form
+    selected = re.findall(r'<option value="([^"]*)" selected>', form)
+    expected = [str(c.pk) for c in cycles[cycle_at : cycle_at + 1]] if cycle_at is not None else []
+    expected += [str(t["pk"]) for t in teams[team_at : team_at + 1]] if team_at is not None else []
+    assert selected == expected
+    assert '<option value="">All teams</option>' in form
+    for name in ("cycle", "team"):
+        if name in errors:
+            assert f'aria-invalid="true" aria-describedby="filter-{name}-error"' in form
+            assert f'<p class="field__error" id="filter-{name}-error">' in form
+        else:
+            assert f"filter-{name}-error" not in form
+    assert "No such &lt;cycle&gt;." in form or "cycle" not in errors
+    no_cycles = charts.dashboard_filters_html(
+        action="/", target=target, cycles=[], teams=teams, filters=filters, errors=errors
+    )
+    assert '<option value="">No cycle yet</option>' in no_cycles
 
 
 # --- the board's figures: the partials, byte for byte ------------------------------------------
