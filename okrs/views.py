@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -20,6 +19,7 @@ from core import audit
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
+from core.links import id_url
 from core.selectors import people_in_organization, team_list
 from okrs import charts, dashboards, rules, selectors, services
 from okrs.forms import (
@@ -63,14 +63,6 @@ def _next_url(request, default: str) -> str:
 # --- the board -----------------------------------------------------------------------------
 
 
-def _objective_url() -> Callable[[object], str]:
-    """The objective page's URL for any id: pages that link to dozens or hundreds of
-    objectives call reverse() once, not once a link."""
-    blank = str(uuid.UUID(int=0))
-    prefix, suffix = reverse("okrs:objective_detail", args=[blank]).split(blank)
-    return lambda pk: f"{prefix}{pk}{suffix}"
-
-
 @membership_required
 def board(request, cycle_id=None):
     membership = request.membership
@@ -91,7 +83,7 @@ def board(request, cycle_id=None):
         # Hundreds of objectives with three figures each: their cards and lines are written in
         # Python (okrs/charts.py, the partials' markup), not by a {% url %} and three includes
         # apiece.
-        objective_url = _objective_url()
+        objective_url = id_url("okrs:objective_detail")
         for objective in [*board.loose, *(o for g in board.groups for o in g.objectives)]:
             objective.url = objective_url(objective.pk)
             for child in objective.team_objectives:  # those shown on its card
@@ -847,7 +839,7 @@ def okr_trends(request):
         membership=request.membership, cycle=filters.cycle, team=filters.team
     )
     today = dashboards.org_today(request.membership, timezone.now())
-    objective_url = _objective_url()
+    objective_url = id_url("okrs:objective_detail")
     context["trends"] = trends
     # Rows and cards written in Python (okrs/charts.py): dozens of them, where a template
     # spends a node render on every attribute, a {% url %} and an include on every row.

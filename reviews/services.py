@@ -51,6 +51,7 @@ from core.errors import (
     reject_nul_characters,
     require_same_organization,
 )
+from core.links import id_url
 from core.models import ChangeLogEntry, Membership, Organization, Team, User
 from core.services import model_update
 from okrs.models import KeyResult
@@ -935,17 +936,14 @@ def reminders_claim(*, kind: str, candidates: Sequence[Candidate], now: datetime
 # --- reminders: what each kind says --------------------------------------------------------
 
 
-_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-
-
 @functools.cache
-def _path_template(name: str) -> str:
-    return reverse(name, args=[_PLACEHOLDER])
+def _id_url(name: str):
+    return id_url(name)
 
 
 def _path(name: str, pk) -> str:
     """reverse() for one id, without resolving the pattern again for every reminder."""
-    return _path_template(name).replace(_PLACEHOLDER, str(pk))
+    return _id_url(name)(pk)
 
 
 def _base_url() -> str:

@@ -14,7 +14,6 @@ is still rendered by its template (``okrs/dash_strategy_branch.html``).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import template
@@ -22,11 +21,10 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.links import id_url
 from okrs.charts import confidence_html, health_html, okr_progress_html, plural_s
 
 register = template.Library()
-
-_PLACEHOLDER = uuid.UUID(int=0)  # reversed once, then replaced by each node's id
 
 
 def draft_pill_html() -> str:
@@ -50,7 +48,7 @@ class _Urls:
 
     def __init__(self, smap: Any) -> None:
         self.map = reverse("okrs:strategy_map")
-        self.strategy = reverse("planning:strategy_detail", args=[_PLACEHOLDER])
+        self.strategy_detail = id_url("planning:strategy_detail")
         self.initiative_create = reverse("planning:initiative_create")
         self.objective_create = (
             reverse("okrs:objective_create", args=[smap.cycle.pk]) if smap.cycle else ""
@@ -58,9 +56,6 @@ class _Urls:
         query = f"&amp;cycle={smap.cycle.pk}" if smap.cycle else ""
         query += f"&amp;team={smap.team.pk}" if smap.team else ""
         self.filters = query
-
-    def strategy_detail(self, strategy_id: str) -> str:
-        return self.strategy.replace(str(_PLACEHOLDER), strategy_id)
 
 
 def _summary(s: Any, smap: Any) -> str:
