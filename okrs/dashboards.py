@@ -984,17 +984,21 @@ def okr_trends(
         )
         rows = cursor.fetchall()
     trends: list[ObjectiveTrend] = []
-    current: ObjectiveTrend | None = None
     current_id = None
     for objective_id, statement, level, team_name, _total, day, progress, confidence in rows:
         if objective_id != current_id:
             current_id = objective_id
-            current = ObjectiveTrend(
-                id=str(objective_id), statement=statement, level=level, team=team_name, points=[]
+            trends.append(
+                ObjectiveTrend(
+                    id=str(objective_id),
+                    statement=statement,
+                    level=level,
+                    team=team_name,
+                    points=[],
+                )
             )
-            trends.append(current)
         if day is not None:
-            current.points.append(TrendPoint(day=day, progress=progress, confidence=confidence))
+            trends[-1].points.append(TrendPoint(day=day, progress=progress, confidence=confidence))
     return OkrTrends(
         cycle=cycle,
         team=team,
