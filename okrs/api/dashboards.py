@@ -214,8 +214,9 @@ def filter_ids(request, *names: str) -> dict[str, str]:
 
 
 def _filters(request) -> dashboards.Filters:
+    ids = filter_ids(request, "cycle", "team")
     return dashboards.dashboard_filters(
-        membership=request.membership, **filter_ids(request, "cycle", "team")
+        membership=request.membership, cycle_id=ids["cycle_id"], team_id=ids["team_id"]
     )
 
 
