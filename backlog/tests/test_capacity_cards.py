@@ -182,3 +182,169 @@ def test_a_page_of_teams_has_the_same_figures_and_every_drifting_team(
         assert [(s.name, s.committed_points, s.split, s.drift) for s in shown.sprints] == [
             (s.name, s.committed_points, s.split, s.drift) for s in full.sprints
         ]
+
+
+# --- the whole card, and its chart, drawn in one pass -------------------------------------------
+
+# The page's card loop as ``backlog/dash_capacity.html`` drew it before the cards moved to Python
+# (``dashboards.capacity_cards_html``).
+CARDS_TEMPLATE = """{% for card in cards %}{% with t=card.team %}
+<section class="card insight-card capacity-team" aria-labelledby="cap-{{ t.team_id }}" data-team="{{ t.team_name }}">
+  <div class="capacity-team__head">
+    <h2 id="cap-{{ t.team_id }}">{{ t.team_name }}</h2>
+    <p class="capacity-team__targets small muted">Target:
+      {% for r in t.overall %}<span title="{{ r.label }}: {{ r.target }} % of capacity">{{ r.label }} {{ r.target }} %</span>{% if not forloop.last %} · {% endif %}{% endfor %}
+      {% if not t.has_policy %}<span class="flag flag--note" title="This team never set its own split">default</span>{% endif %}
+      {% if can_plan %}· <a href="{% url 'backlog:backlog_capacity' t.team_id %}">Set the split</a>{% endif %}
+    </p>
+  </div>
+  {% with latest=t.sprints|last %}
+  <p class="capacity-verdict{% if latest.drifted %} capacity-verdict--drift{% endif %}" data-verdict>{% if latest.drifted %}<span aria-hidden="true">▼ </span>{% endif %}{{ t.verdict }}</p>
+  {% endwith %}
+  {% if t.sprints %}
+  <div class="capacity-team__body">
+    <div>
+      <h3 class="small muted">Over the period · {{ t.committed_points }} committed points in {{ t.sprints|length }} sprint{{ t.sprints|pluralize }}</h3>
+      {{ card.split }}
+    </div>
+    <div>
+      <h3 class="small muted">Per sprint</h3>
+      {{ card.chart }}
+    </div>
+  </div>
+  <table class="table table--compact insight-table capacity-sprints">
+    <thead><tr><th scope="col">Sprint</th><th scope="col" class="num">Committed</th><th scope="col" class="num">Strategic</th><th scope="col">Drift</th></tr></thead>
+    <tbody>{{ card.sprint_rows }}</tbody>
+  </table>
+  {% else %}
+    {% if can_plan %}{% url 'backlog:sprint_create' as new_sprint_url %}{% include "components/empty_state.html" with title="No sprint in this period" text="Plan a sprint within capacity; its committed split will show here against the target." action_url=new_sprint_url action_label="Plan a sprint" %}
+    {% else %}{% include "components/empty_state.html" with title="No sprint in this period" text="The team's lead plans sprints; their committed split will show here." %}{% endif %}
+  {% endif %}
+</section>
+{% endwith %}{% endfor %}"""
+
+
+def _team(name, sprints, *, policy=None, has_policy=True):
+    """A ``TeamCapacity`` as the selector builds it, from (name, committed points by category,
+    capacity, status) per sprint, without the database."""
+    import uuid
+    from datetime import date
+
+    policy = policy or CapacityPolicy()
+    split = dashboards._splitter(policy)
+    splits = []
+    for n, (sprint_name, points, capacity, status) in enumerate(sprints):
+        by_category = [points.get(c, 0) for c in dashboards.CATEGORIES]
+        start = date(2026, 1, 5) + timedelta(days=14 * n)
+        splits.append(
+            dashboards.SprintSplit(
+                sprint_id=uuid.uuid4(),
+                name=sprint_name,
+                start_date=start,
+                end_date=start + timedelta(days=13),
+                status=status,
+                capacity_points=capacity,
+                committed_points=sum(by_category),
+                points_by_category=by_category,
+                splitter=split,
+            )
+        )
+    return dashboards.TeamCapacity(
+        team_id=uuid.uuid4(),
+        team_name=name,
+        split=policy.split,
+        has_policy=has_policy,
+        targets=dict(policy.targets),
+        sprints=splits,
+        splitter=split,
+        committed_points=sum(s.committed_points for s in splits),
+    )
+
+
+DETAILED = CapacityPolicy(
+    split="detailed",
+    strategic_share=50,
+    tactical_share=20,
+    urgent_share=10,
+    experimentation_share=10,
+    maintenance_share=10,
+)
+
+
+def _teams():
+    closed = "closed"
+    return [
+        _team(  # drifting now, default policy
+            'Growth <&> "co" \'s',
+            [
+                ("S <1>", {"strategic": 14, "tactical": 6}, 20, closed),
+                ("S 2", {"strategic": 2, "tactical": 18, "operational": 3}, 25, closed),
+            ],
+            has_policy=False,
+        ),
+        _team(  # detailed split, on target, an empty sprint in the middle, the latest open
+            "Platform",
+            [
+                ("P1", {"strategic": 7, "stakeholder_request": 1, "experimental": 2}, 10, closed),
+                ("P2", {}, 10, closed),
+                ("P3", {"strategic": 3, "technical_debt": 1, "optimization": 3}, 7, "open"),
+            ],
+            policy=DETAILED,
+        ),
+        _team("Quiet", [], has_policy=False),  # no sprint in the period
+        _team(  # 14 sprints: the chart labels every other one; nothing committed in the last
+            "Many",
+            [
+                (f"M{n}", {"strategic": n, "tactical": 14 - n, "operational": n % 3}, 30, closed)
+                for n in range(13)
+            ]
+            + [("M13", {}, 30, "open")],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("can_plan", [True, False])
+def test_the_cards_are_the_templates_markup(can_plan):
+    teams = _teams()
+    expected = Template(CARDS_TEMPLATE).render(
+        Context({"cards": [dashboards.capacity_card(t) for t in teams], "can_plan": can_plan})
+    )
+    assert dashboards.capacity_cards_html(teams, can_plan=can_plan) == expected
+    assert dashboards.capacity_cards_html([], can_plan=can_plan) == ""
+
+
+def test_the_chart_is_chart_htmls_markup_of_the_capacity_chart():
+    for t in _teams():
+        if t.sprints:
+            assert dashboards.capacity_chart_html(t) == charts.chart_html(
+                dashboards.capacity_chart(t), id=t.team_id
+            )
+
+
+def test_the_drift_of_a_latest_sprint_is_the_sprints_own():
+    """Off the page, a team's latest sprint is judged from its points alone (``_drifted``)."""
+    import itertools
+
+    for policy in (CapacityPolicy(), DETAILED, CapacityPolicy(strategic_share=0)):
+        drifted = dashboards._drifted(policy)
+        split = dashboards._splitter(policy)
+        for strategic, tactical, other in itertools.product(
+            (0, 1, 6, 7, 13), (0, 3, 10), (0, 1, 9)
+        ):
+            by_category = [0] * len(dashboards.CATEGORIES)
+            by_category[dashboards.CATEGORIES.index("strategic")] = strategic
+            by_category[dashboards.CATEGORIES.index("tactical")] = tactical
+            by_category[dashboards.CATEGORIES.index("experimental")] = other
+            planned = sum(by_category)
+            sprint = dashboards.SprintSplit(
+                sprint_id=None,
+                name="S",
+                start_date=None,
+                end_date=None,
+                status="closed",
+                capacity_points=20,
+                committed_points=planned,
+                points_by_category=by_category,
+                splitter=split,
+            )
+            assert drifted(by_category, planned) == sprint.drifted, (strategic, tactical, other)

@@ -303,3 +303,38 @@ def test_the_apis_wire_is_what_the_serializer_documents(leader, team, other_team
         assert json.loads(json.dumps(capacity_to_wire(data))) == json.loads(
             json.dumps(CapacitySerializer(data).data)
         )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "weeks=12&page=2&team=x",
+        "note=a%26b%3C%22&weeks=4",
+        "page=2&weeks=12&other=team%3D00000000-0000-0000-0000-000000000000",
+        "xteam=00000000-0000-0000-0000-000000000000",
+    ],
+)
+def test_the_drift_links_are_each_teams_own_query_string(query):
+    """The call-out's links, encoded once for all teams, are what encoding each gives."""
+    import uuid
+
+    from django.http import QueryDict
+    from django.utils.html import format_html_join
+
+    from backlog import views
+
+    drifting = [
+        dashboards.DriftingTeam(team_id=uuid.uuid4(), team_name=name)
+        for name in ("Growth", "R&D <core>", "Ops 'n' \"Co\"")
+    ]
+    params = QueryDict(query, mutable=True)
+    params.pop("page", None)
+    links = []
+    for t in drifting:
+        params["team"] = str(t.team_id)
+        links.append((f"?{params.urlencode()}", t.team_name))
+    expected = format_html_join(", ", '<a href="{}">{}</a>', links)
+    assert views._drift_links(QueryDict(query), drifting) == expected
+    assert views._drift_links(QueryDict(query), []) == ""

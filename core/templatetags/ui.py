@@ -1,7 +1,6 @@
 """Small presentation helpers shared by every page."""
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from core import charts
@@ -59,5 +58,5 @@ def team_options(teams, selected=None) -> str:
             pk, name = team.pk, team.name
         value = str(pk)
         mark = " selected" if value == chosen else ""
-        parts.append(f'<option value="{value}"{mark}>{conditional_escape(name)}</option>')
+        parts.append(f'<option value="{value}"{mark}>{charts.html_text(name)}</option>')
     return mark_safe("".join(parts))  # noqa: S308 - the names are escaped, the ids are UUIDs
