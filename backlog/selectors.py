@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -279,18 +280,123 @@ def backlog_top(
 ) -> list[dict[str, Any]]:
     """The first ``limit`` items of ``ranked_backlog``, in the same order, as plain rows of
     ``id``, ``title``, ``status``, ``status_label`` and ``initiative_id``: a top-N sort with
-    no window over the whole backlog and no related rows (what a landing page shows)."""
-    top = (
-        WorkPackage.objects.filter(
-            organization_id=membership.organization_id, team=team, status__in=OPEN_STATUSES
-        )
-        .annotate(score=score_expression(model))
-        .annotate(rank_value=Coalesce(F("backlog_score__rank_key"), F("score")))
-        .order_by(*_rank_order())
-        .values("id", "title", "status", "initiative_id")[:limit]
-    )
+    no window over the whole backlog and no related rows (what a landing page shows).
+
+    One raw statement: the score is ``score_expression``'s SQL written out by ``_score_sql``
+    (building the expression through the ORM cost more than running the query)."""
+    joins = ""
+    if model.preset not in (ScoringModel.Preset.RICE, ScoringModel.Preset.WSJF):
+        joins = _FIT_JOINS
+    score = _score_sql(model)
+    sql = _BACKLOG_TOP_SQL.format(joins=joins, score=score, statuses=_sql_in(OPEN_STATUSES))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"org": membership.organization_id, "team": team.pk, "limit": limit})
+        rows = cursor.fetchall()
     labels = dict(WorkPackage.Status.choices)
-    return [{**row, "status_label": labels.get(row["status"], row["status"])} for row in top]
+    return [
+        {
+            "id": pk,
+            "title": title,
+            "status": status,
+            "initiative_id": initiative_id,
+            "status_label": labels.get(status, status),
+        }
+        for pk, title, status, initiative_id in rows
+    ]
+
+
+_BACKLOG_TOP_SQL = """
+SELECT wp.id, wp.title, wp.status, wp.initiative_id
+FROM planning_workpackage wp
+LEFT OUTER JOIN backlog_workpackagescore s ON wp.id = s.work_package_id{joins}
+WHERE wp.organization_id = %(org)s AND wp.status IN {statuses} AND wp.team_id = %(team)s
+ORDER BY COALESCE(s.rank_key, {score}) DESC, {score} DESC, wp.due_date ASC NULLS LAST,
+    wp.title ASC, wp.id ASC
+LIMIT %(limit)s
+"""
+
+_FIT_JOINS = """
+LEFT OUTER JOIN planning_initiative i ON wp.initiative_id = i.id
+LEFT OUTER JOIN planning_strategicobjective so ON i.strategic_objective_id = so.id"""
+
+
+def _sql_in(values) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _score_sql(model: ScoringModel) -> str:
+    """``score_expression(model)`` as the SQL the ORM writes for it, over ``wp`` (the work
+    package), ``s`` (its score row), ``i`` and ``so`` (its initiative and strategic objective):
+    the same operations, grouping and literals, so PostgreSQL computes the same numbers
+    (backlog/tests/test_backlog_top.py holds the order equal to ``ranked_backlog``'s)."""
+
+    def f(value) -> str:  # a float as the ORM's Value(float) reaches PostgreSQL
+        return str(float(value))
+
+    def op(lhs: str, connector: str, rhs: str) -> str:
+        return f"({lhs} {connector} {rhs})"
+
+    def input_(name: str, default: float = 3.0) -> str:
+        return f"COALESCE((s.{name})::double precision, {f(default)})"
+
+    def benefit(name: str) -> str:
+        return op(op(input_(name), "-", f(1)), "/", f(4))
+
+    def cases(column: str, pairs) -> str:
+        return " ".join(f"WHEN {column} = {k} THEN {f(v)}" for k, v in pairs)
+
+    effective_points = (
+        "CASE WHEN wp.estimate > 0 THEN (wp.estimate)::double precision ELSE CASE "
+        + cases("s.effort", ((1, 1), (2, 2), (4, 5), (5, 8)))
+        + f" ELSE {f(3)} END END"
+    )
+    if model.preset == ScoringModel.Preset.RICE:
+        impact = (
+            "CASE " + cases("s.impact", ((1, 0.25), (2, 0.5), (4, 2), (5, 3))) + f" ELSE {f(1)} END"
+        )
+        reach = input_("reach", 0)
+        confidence = op(input_("confidence", 50), "/", f(100))
+        return op(op(op(reach, "*", impact), "*", confidence), "/", effective_points)
+    if model.preset == ScoringModel.Preset.WSJF:
+        cost_of_delay = op(
+            op(input_("impact"), "+", input_("urgency")),
+            "+",
+            f"GREATEST({input_('risk')}, {input_('dependencies')})",
+        )
+        return op(cost_of_delay, "/", effective_points)
+    from_estimate = (
+        f"CASE WHEN wp.estimate IS NULL THEN {f(3)} WHEN wp.estimate <= 1 THEN {f(1)} "
+        f"WHEN wp.estimate <= 3 THEN {f(2)} WHEN wp.estimate <= 5 THEN {f(3)} "
+        f"WHEN wp.estimate <= 8 THEN {f(4)} ELSE {f(5)} END"
+    )
+    live = (
+        f"i.status IN {_sql_in((Initiative.Status.PLANNED, Initiative.Status.ACTIVE))} "
+        f"AND so.status = '{StrategicObjective.Status.ACTIVE}'"
+    )
+    fit = (
+        "CASE "
+        + " ".join(
+            f"WHEN ({live} AND so.priority = {p}) THEN {f(v)}" for p, v in FIT_BY_PRIORITY.items()
+        )
+        + f" WHEN ({live}) THEN {f(FIT_FLOOR)} ELSE {f(0)} END"
+    )
+    weights = model.weights
+    total = sum(weights.values()) or 1
+    parts = {
+        "impact": benefit("impact"),
+        "urgency": benefit("urgency"),
+        "effort": op(
+            op(f(5), "-", f"COALESCE((s.effort)::double precision, {from_estimate})"), "/", f(4)
+        ),
+        "strategic_fit": fit,
+        "risk": benefit("risk"),
+        "dependencies": benefit("dependencies"),
+    }
+    weighted = [op(part, "*", f(weights[name])) for name, part in parts.items() if weights[name]]
+    expression = weighted[0]
+    for part in weighted[1:]:
+        expression = op(expression, "+", part)
+    return op(op(f(100), "*", expression), "/", f(total))
 
 
 def _with_score_rows(rows: list[WorkPackage]) -> list[WorkPackage]:

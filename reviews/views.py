@@ -22,7 +22,6 @@ from core.forms import bound_data
 from core.models import Role
 from core.selectors import people_in_organization, team_list
 from okrs import rules as okr_rules
-from planning import rules as planning_rules
 from planning import selectors as planning_selectors
 from reviews import dashboards, ical, rules, selectors, services
 from reviews.forms import (
@@ -637,11 +636,7 @@ def landing(request):
             },
         )
     if membership.is_team_lead:
-        teams = list(
-            team_list(organization=request.organization).filter(
-                pk__in=planning_rules.team_ids_of(membership)
-            )
-        )
+        teams = dashboards.landing_teams(membership=membership)
         team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
         team = team or (teams[0] if teams else None)
         if team is not None:

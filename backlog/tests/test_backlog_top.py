@@ -62,3 +62,56 @@ def test_a_limit_above_the_backlog_gives_the_whole_backlog(team_lead, team, make
     top, ranked = top_and_ranked(team_lead, team, 5)
     assert [r["title"] for r in top] == [wp.title for wp in ranked] == ["Only"]
     assert top_and_ranked(team_lead, team, 0)[0] == []
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"preset": "weighted"},
+        {"preset": "rice"},
+        {"preset": "wsjf"},
+        {
+            "preset": "weighted",
+            "impact_weight": 7,
+            "urgency_weight": 0,
+            "effort_weight": 1,
+            "strategic_fit_weight": 10,
+            "risk_weight": 0,
+            "dependencies_weight": 4,
+        },
+    ],
+)
+def test_its_score_is_the_sql_the_orm_writes_for_score_expression(team_lead, team, settings):
+    """backlog_top writes the score out by hand (``_score_sql``): it must be the ORM's SQL for
+    ``score_expression``, operation for operation and literal for literal, so PostgreSQL
+    computes the very same numbers and ties fall the same way."""
+    import re
+
+    from django.db import connection
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+    from django.test.utils import CaptureQueriesContext
+
+    from backlog.models import ScoringModel
+
+    model = ScoringModel(organization_id=team_lead.organization_id, team=team, **settings)
+    ranked = (
+        WorkPackage.objects.filter(organization_id=team_lead.organization_id, team=team)
+        .annotate(score=selectors.score_expression(model))
+        .annotate(rank_value=Coalesce(F("backlog_score__rank_key"), F("score")))
+        .order_by(*selectors._rank_order())
+        .values("id")[:5]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        list(ranked)
+    sql = captured.captured_queries[0]["sql"]
+    for table, alias in [
+        ("planning_workpackage", "wp"),
+        ("backlog_workpackagescore", "s"),
+        ("planning_initiative", "i"),
+        ("planning_strategicobjective", "so"),
+    ]:
+        sql = sql.replace(f'"{table}".', f"{alias}.")
+    sql = re.sub(r'"(\w+)"', r"\1", sql)
+    orm_score = sql.split("ORDER BY COALESCE(s.rank_key, ", 1)[1].split(") DESC, ", 1)[0]
+    assert orm_score == selectors._score_sql(model)

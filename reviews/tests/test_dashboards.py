@@ -173,7 +173,7 @@ def test_api_bad_team_is_a_400_naming_the_field(as_role):
 
 # --- query counts: the same for a small and a much larger organization -------------------------
 
-EXPECTED_QUERIES = {"leader": 14, "team_lead": 16, "api": 9}
+EXPECTED_QUERIES = {"leader": 12, "team_lead": 13, "api": 7}
 
 
 @pytest.mark.parametrize("rows", [1, 10])
@@ -361,3 +361,313 @@ def test_the_team_landing_shows_the_top_of_the_ranked_backlog_and_the_key_result
     ]
     for kr in owned:
         assert f"#kr-{kr.pk}" in html
+
+
+# --- the landing's own reads equal the selectors they stand for ---------------------------------
+
+
+@pytest.mark.parametrize("for_team", [False, True])
+def test_the_work_sections_are_the_agenda_builders_sections(leader, team, other_team, for_team):
+    """``work_sections`` reads the overdue, checks due and old intentions sections in one
+    statement; they are the agenda's own builders' sections, item for item, past the cap."""
+    from planning.models import WorkPackage
+    from reviews import rules, selectors
+
+    build(leader.organization, team=team, other_team=other_team, owner=leader, rows=3)
+    today = timezone.localdate()
+    now = timezone.now()
+    for i in range(rules.AGENDA_ROWS + 2):
+        WorkPackageFactory(
+            team=team,
+            ready=True,
+            owner=leader.user,
+            status="ready" if i % 3 else "in_progress",
+            title=f"Late {i:02}",
+            due_date=today - datetime.timedelta(days=i % 4 + 1),
+            success_review_date=today - datetime.timedelta(days=i % 5),
+        )
+        idea = WorkPackageFactory(
+            team=team, title=f"Idea {i:02}", owner=leader.user if i % 2 else None
+        )
+        WorkPackage.objects.filter(pk=idea.pk).update(
+            created_at=now - datetime.timedelta(days=8 + i)
+        )
+    ctx = _context(leader, team if for_team else None)
+    built = dashboards.work_sections(ctx)
+    builders = selectors._builders()
+    for key in ("overdue", "checks_due", "intentions"):
+        expected = builders[key](ctx)
+        assert built[key] == expected
+        assert expected.items  # something to compare
+    assert built["overdue"].total > rules.AGENDA_ROWS
+    assert len(built["overdue"].items) == rules.AGENDA_ROWS
+
+
+@pytest.mark.parametrize("for_team", [False, True])
+def test_the_coming_reviews_are_upcoming_sessions(org, leader, team, other_team, for_team):
+    from reviews import selectors
+
+    now = timezone.now()
+    for i, cadence_team in enumerate([team, other_team, None, team]):
+        cadence = CadenceFactory(organization=org, team=cadence_team)
+        if i % 2:
+            cadence.participants.add(leader)
+        for days in (-2, 1, 3, 9):
+            ReviewSessionFactory(
+                cadence=cadence, scheduled_at=now + datetime.timedelta(days=days, hours=i)
+            )
+    chosen = team if for_team else None
+    until = now + dashboards.UPCOMING_WITHIN
+    rows = dashboards.upcoming_reviews(membership=leader, now=now, until=until, team=chosen)
+    sessions = selectors.upcoming_sessions(membership=leader, now=now, until=until, team=chosen)
+    assert len(rows) == (6 if for_team else 8)
+    assert [
+        (r.id, r.title, r.kind, r.kind_label, r.team, r.scheduled_at, r.url, r.is_mine)
+        for r in rows
+    ] == [
+        (
+            str(s.pk),
+            s.cadence.name,
+            s.cadence.kind,
+            s.cadence.get_kind_display(),
+            s.cadence.team.name if s.cadence.team else "",
+            s.scheduled_at,
+            reverse("reviews:session_detail", args=[s.pk]),
+            s.is_mine,
+        )
+        for s in sessions
+    ]
+
+
+@pytest.mark.parametrize(
+    "sprints",
+    [
+        [],  # none
+        [(-3, 10), (5, 18), (-30, -17)],  # running, next, ended but open: the running one
+        [(20, 33), (5, 18)],  # two to come: the earliest
+        [(-60, -47), (-30, -17)],  # ended but still open: the latest
+        [(-3, 10, "closed"), (5, 18)],  # a closed one does not count
+    ],
+)
+def test_the_current_sprint_is_backlogs_current_sprint(team_lead, team, other_team, sprints):
+    from backlog import selectors as backlog_selectors
+    from backlog.models import Sprint
+    from backlog.tests.factories import SprintFactory
+
+    today = timezone.localdate()
+    for start, end, *status in sprints:
+        SprintFactory(
+            team=team,
+            start_date=today + datetime.timedelta(days=start),
+            end_date=today + datetime.timedelta(days=end),
+            status=status[0] if status else "open",
+            closed_at=timezone.now() if status else None,
+        )
+    SprintFactory(team=other_team, start_date=today, end_date=today)
+    ours = dashboards.current_sprint(membership=team_lead, team=team, today=today)
+    theirs = backlog_selectors.current_sprint(membership=team_lead, team=team, today=today)
+    assert dashboards._SPRINT_FIELDS == tuple(f.attname for f in Sprint._meta.concrete_fields)
+    if theirs is None:
+        assert ours is None
+        assert not sprints
+        return
+    assert ours == theirs
+    assert [getattr(ours, f) for f in dashboards._SPRINT_FIELDS] == [
+        getattr(theirs, f) for f in dashboards._SPRINT_FIELDS
+    ]
+
+
+def test_a_leads_landing_teams_are_their_active_teams_by_name(make_member, org, team, other_team):
+    from core.tests.factories import TeamFactory
+
+    archived = TeamFactory(organization=org, name="Archived", archived_at=timezone.now())
+    lead = make_member("team_lead", teams=[team, other_team, archived])
+    assert [t.name for t in dashboards.landing_teams(membership=lead)] == ["Growth", "Platform"]
+
+
+# --- the landing's rows written in Python equal the template loops they replaced -----------------
+
+_ATTENTION_LOOP = """{% for item in items|slice:":5" %}
+      <li class="attention__item">
+        <span class="attention__flag attention__flag--{{ item.tone|default:'warn' }}">{% if item.tone == "bad" %}<span aria-hidden="true">✕</span>{% else %}<span aria-hidden="true">!</span>{% endif %} {{ item.flag }}</span>
+        {% if item.url %}<a href="{{ item.url }}">{{ item.title }}</a>{% else %}<span>{{ item.title }}</span>{% endif %}
+        <span class="muted small">{% if item.team %}{{ item.team }} · {% endif %}{{ item.owner|default:"no owner" }}{% if item.note %} · {{ item.note }}{% endif %}</span>
+      </li>
+      {% endfor %}"""
+
+_UPCOMING_LOOP = """{% for r in upcoming %}
+      <li class="attention__item">
+        <span class="attention__flag attention__flag--ok">{{ r.kind_label }}{% if r.is_mine %} · you take part{% endif %}</span>
+        <a href="{{ r.url }}">{{ r.title }}</a>
+        <span class="muted small">{{ r.scheduled_at|date:"D j M, H:i" }}{% if r.team %} · {{ r.team }}{% endif %}</span>
+      </li>
+      {% endfor %}"""
+
+_BACKLOG_LOOP = """{% for wp in rows %}
+          <li class="smap-work__item"><a href="{% url 'planning:work_detail' wp.id %}">{{ wp.title }}</a> {% include "components/status_pill.html" with status=wp.status label=wp.status_label %}{% if not wp.initiative_id %}<span class="chip chip--unlinked">Not linked</span>{% endif %}</li>
+          {% endfor %}"""
+
+_KEY_RESULT_LOOP = """{% for kr in key_results %}
+          <li class="smap-kr">
+            <span class="smap-kr__title"><a href="{% url 'okrs:objective_detail' kr.objective_id %}#kr-{{ kr.pk }}">{{ kr.title }}</a></span>
+            <span class="smap-figures">
+              <span class="smap-figures__progress">{% include "components/progress.html" with value=kr.progress label="Key result progress" title="Progress at the latest check-in" %}</span>
+              {% include "okrs/_confidence.html" with confidence=kr.confidence band=None %}
+              {% if kr.is_stale %}<span class="smap-flag smap-flag--warn" title="No check-in for more than 14 days"><span aria-hidden="true">⚠</span> stale</span>{% endif %}
+              <a class="button button--small" href="{% url 'okrs:check_in' kr.pk %}?next={% url 'home' %}">Check in</a>
+            </span>
+          </li>
+          {% endfor %}"""
+
+
+def _loop(source: str, **context) -> str:
+    from django.template import Context, Template
+
+    return Template(source).render(Context(context))
+
+
+def test_the_attention_rows_are_the_template_loops_rows():
+    import uuid
+    from types import SimpleNamespace
+
+    from reviews.selectors import AgendaItem
+    from reviews.templatetags import landing_ui
+
+    items = [
+        AgendaItem(
+            kind="work_package",
+            id="1",
+            title="Plain",
+            url="/work/1/",
+            owner="Ann",
+            team="Growth",
+            note="3 days late · ready",
+            tone="bad",
+            flag="Overdue",
+        ),
+        AgendaItem(
+            kind="key_result",
+            id="2",
+            title="<b>R&D</b> \"quoted\" 'it'",
+            url="/okrs/objectives/2/?a=1&b=2",
+            tone="warn",
+            flag="At risk · stale",
+        ),
+        AgendaItem(kind="work_package", id="3", title="No link, no tone", flag="Check due"),
+    ] + [AgendaItem(kind="work_package", id=str(i), title=f"Row {i}", url="/x/") for i in range(5)]
+    assert landing_ui.attention_items(items) == _loop(_ATTENTION_LOOP, items=items)
+    assert landing_ui.attention_items([]) == _loop(_ATTENTION_LOOP, items=[])
+
+    when = timezone.now().replace(microsecond=0)
+    upcoming = [
+        dashboards.UpcomingReview(
+            id=str(uuid.uuid4()),
+            title="Growth <weekly>",
+            kind="weekly_delivery",
+            kind_label="Weekly delivery",
+            team="Growth & Co",
+            scheduled_at=when,
+            url="/reviews/sessions/1/",
+            is_mine=True,
+        ),
+        dashboards.UpcomingReview(
+            id=str(uuid.uuid4()),
+            title="Strategy",
+            kind="quarterly_strategy",
+            kind_label="Quarterly strategy",
+            team="",
+            scheduled_at=when + datetime.timedelta(days=2, hours=5),
+            url="/r/2/",
+            is_mine=False,
+        ),
+    ]
+    assert landing_ui.upcoming_items(upcoming) == _loop(_UPCOMING_LOOP, upcoming=upcoming)
+
+    statuses = ["intention", "ready", "in_progress", "done", "stopped", "active", "odd"]
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "title": f"W{i} <&>",
+            "status": s,
+            "status_label": s.title(),
+            "initiative_id": uuid.uuid4() if i % 2 else None,
+        }
+        for i, s in enumerate(statuses)
+    ]
+    assert landing_ui.backlog_top_items(rows) == _loop(_BACKLOG_LOOP, rows=rows)
+
+    key_results = [
+        SimpleNamespace(
+            pk=uuid.uuid4(),
+            objective_id=uuid.uuid4(),
+            title=title,
+            progress=progress,
+            confidence=confidence,
+            is_stale=stale,
+        )
+        for title, progress, confidence, stale in [
+            ("Grow <revenue> & more", 0.6449, 7, False),
+            ("Never checked", None, None, True),
+            ("Over the top", 1.7, Decimal("8.5"), True),
+            ("Below zero", -0.2, 0, False),
+        ]
+    ]
+    assert landing_ui.owned_key_result_items(key_results) == _loop(
+        _KEY_RESULT_LOOP, key_results=key_results
+    )
+
+
+def test_the_team_counts_are_the_teams_work_counted(team_lead, team, other_team):
+    from planning.models import WorkPackage
+
+    today = timezone.localdate()
+    now = timezone.now()
+    for i, status in enumerate(["intention", "ready", "in_progress", "done", "stopped"] * 3):
+        wp = WorkPackageFactory(
+            team=team if i % 4 else other_team,
+            ready=status != "intention",
+            owner=team_lead.user,
+            status=status,
+            due_date=today + datetime.timedelta(days=i % 3 - 1),
+            initiative=InitiativeFactory() if i % 2 else None,
+        )
+        if status == "done":
+            WorkPackage.objects.filter(pk=wp.pk).update(
+                finished_at=now - datetime.timedelta(days=5 * (i % 4))
+            )
+    work = dashboards.team_landing(membership=team_lead, team=team, now=now).work
+    mine = WorkPackage.objects.filter(team=team)
+    open_ = mine.filter(status__in=("intention", "ready", "in_progress"))
+    assert work == dashboards.TeamWork(
+        open=open_.count(),
+        in_progress=mine.filter(status="in_progress").count(),
+        ready=mine.filter(status="ready").count(),
+        intentions=mine.filter(status="intention").count(),
+        overdue=mine.filter(status__in=("ready", "in_progress"), due_date__lt=today).count(),
+        unlinked=open_.filter(initiative__isnull=True).count(),
+        done_last_14_days=mine.filter(
+            status="done", finished_at__gte=now - datetime.timedelta(days=14)
+        ).count(),
+    )
+    assert all((work.open, work.overdue, work.unlinked, work.done_last_14_days))
+
+
+def test_the_scoring_model_is_backlogs_scoring_model_for_team(team_lead, team):
+    from backlog import selectors as backlog_selectors
+    from backlog import services as backlog_services
+
+    default = dashboards.scoring_model(membership=team_lead, team=team)
+    assert default._state.adding  # unsaved
+    assert (
+        default.weights
+        == backlog_selectors.scoring_model_for_team(membership=team_lead, team=team).weights
+    )
+    backlog_services.scoring_model_update(actor=team_lead, team=team, preset="rice")
+    ours = dashboards.scoring_model(membership=team_lead, team=team)
+    theirs = backlog_selectors.scoring_model_for_team(membership=team_lead, team=team)
+    assert ours == theirs
+    assert (ours.preset, ours.weights, ours.version) == (
+        theirs.preset,
+        theirs.weights,
+        theirs.version,
+    )
