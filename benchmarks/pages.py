@@ -349,7 +349,15 @@ def psycopg_connect():
         "user": params["USER"] or None,
         "password": params["PASSWORD"] or None,
     }
-    return psycopg.connect(**{k: v for k, v in kwargs.items() if v is not None}, autocommit=True)
+    # No server-side prepared statements: the replayed statements carry their values as
+    # literals, so psycopg's automatic prepare (after 5 runs of the same text) would pay off
+    # only because the benchmark repeats the same request, and would leave parsing and
+    # planning out of the baseline. Django's connection does not prepare either.
+    return psycopg.connect(
+        **{k: v for k, v in kwargs.items() if v is not None},
+        autocommit=True,
+        prepare_threshold=None,
+    )
 
 
 # --- measuring -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +18,12 @@ from django.utils.safestring import SafeString, mark_safe
 from core.charts import html_text
 from core.links import id_url
 from planning.models import WorkPackage
+
+
+@lru_cache(maxsize=512)
+def _month_day(day: date) -> str:
+    """A date as the ``date:"M j"`` filter writes it ("Mar 4"), formatted once per date."""
+    return date_filter(day, "M j")
 
 
 def _status_options() -> dict[str, str]:
@@ -50,7 +57,7 @@ def my_work_rows_html(
         if wp.due_date:
             late = wp.due_date < today
             due = (
-                f'<span class="{"overdue" if late else ""}">{e(date_filter(wp.due_date, "M j"))}'
+                f'<span class="{"overdue" if late else ""}">{e(_month_day(wp.due_date))}'
                 f"{' (overdue)' if late else ''}</span>"
             )
         else:
@@ -77,3 +84,17 @@ def my_work_rows_html(
             "  </tr>\n  "
         )
     return mark_safe("".join(rows))  # noqa: S308 - every text is escaped
+
+
+def checks_due_items_html(packages: Iterable[WorkPackage]) -> SafeString:
+    """The "Success checks due" list items: a link to each decision, its criterion and date."""
+    e = html_text
+    detail_url = id_url("planning:work_detail")
+    return mark_safe(  # noqa: S308 - every text is escaped
+        "".join(
+            f'<li><a href="{detail_url(wp.pk)}#decision">{e(wp.title)}</a> <span class="muted">'
+            f"— {e(wp.success_criterion)} (check on "
+            f"{e(date_filter(wp.success_review_date, 'M j'))})</span></li>"
+            for wp in packages
+        )
+    )

@@ -530,7 +530,11 @@ def my_work(request):
         csrf_token=get_token(request),
         next_url=request.path,
     )
-    return render(request, "planning/my_work.html", {"work": work, "rows": rows})
+    return render(
+        request,
+        "planning/my_work.html",
+        {"work": work, "rows": rows, "checks_due": markup.checks_due_items_html(work.checks_due)},
+    )
 
 
 # --- audit history (core/audit.py) --------------------------------------------------------
