@@ -304,6 +304,13 @@ class WorkPackage(models.Model):
                 name="planning_wp_check_due_idx",
                 condition=Q(status__in=["ready", "in_progress", "done"], decision=""),
             ),
+            # The same for one team (a team lead's attention list), in date order: the
+            # organization-wide index read thousands of other teams' rows to find a dozen.
+            models.Index(
+                fields=["organization", "team", "success_review_date"],
+                name="planning_wp_team_check_due_idx",
+                condition=Q(status__in=["ready", "in_progress", "done"], decision=""),
+            ),
             # The delivery dashboard: work done, and decisions taken, in a period.
             models.Index(
                 fields=["organization", "finished_at"],
