@@ -305,13 +305,21 @@ def backlog_top(
     ]
 
 
+# The score row is looked up per work package of the team (LATERAL with LIMIT 1, which
+# PostgreSQL does not flatten into a join): as a plain join it hashed every score row of every
+# organization to rank one team's backlog. The score is computed once per row, not per sort key.
 _BACKLOG_TOP_SQL = """
-SELECT wp.id, wp.title, wp.status, wp.initiative_id
-FROM planning_workpackage wp
-LEFT OUTER JOIN backlog_workpackagescore s ON wp.id = s.work_package_id{joins}
-WHERE wp.organization_id = %(org)s AND wp.status IN {statuses} AND wp.team_id = %(team)s
-ORDER BY COALESCE(s.rank_key, {score}) DESC, {score} DESC, wp.due_date ASC NULLS LAST,
-    wp.title ASC, wp.id ASC
+SELECT id, title, status, initiative_id FROM (
+    SELECT wp.id, wp.title, wp.status, wp.initiative_id, wp.due_date, s.rank_key,
+        {score} AS score
+    FROM planning_workpackage wp
+    LEFT JOIN LATERAL (
+        SELECT * FROM backlog_workpackagescore WHERE work_package_id = wp.id LIMIT 1
+    ) s ON true{joins}
+    WHERE wp.organization_id = %(org)s AND wp.status IN {statuses} AND wp.team_id = %(team)s
+) ranked
+ORDER BY COALESCE(rank_key, score) DESC, score DESC, due_date ASC NULLS LAST,
+    title ASC, id ASC
 LIMIT %(limit)s
 """
 
