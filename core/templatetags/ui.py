@@ -60,3 +60,27 @@ def team_options(teams, selected=None) -> str:
         mark = " selected" if value == chosen else ""
         parts.append(f'<option value="{value}"{mark}>{charts.html_text(name)}</option>')
     return mark_safe("".join(parts))  # noqa: S308 - the names are escaped, the ids are UUIDs
+
+
+# A status as a pill: an icon (hidden from screen readers) and the status's label.
+_PILL_ICONS = {
+    **dict.fromkeys(("done", "achieved", "completed"), "✓"),
+    **dict.fromkeys(("stopped", "retired", "cancelled"), "■"),
+    **dict.fromkeys(("in_progress", "active"), "▶"),
+    "ready": "●",
+}
+
+
+def status_pill_html(status, label) -> str:
+    """The pill of a status (work package, initiative, objective, cycle, webhook), written by
+    Python for rows that repeat it and by ``{% status_pill %}`` in templates."""
+    return mark_safe(  # noqa: S308 - status and label are escaped, the icons are ours
+        f'<span class="pill pill--{charts.html_text(status)}"><span class="pill__icon" '
+        f'aria-hidden="true">{_PILL_ICONS.get(status, "○")}</span>'
+        f"{charts.html_text(label)}</span>\n"
+    )
+
+
+@register.simple_tag
+def status_pill(status, label) -> str:
+    return status_pill_html(status, label)

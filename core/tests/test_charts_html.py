@@ -103,3 +103,33 @@ def test_team_options_mark_the_chosen_team_and_escape_names():
         Context({"teams": rows})
     )
     assert " selected" not in none_chosen
+
+
+@pytest.mark.parametrize(
+    ("status", "icon"),
+    [
+        ("done", "✓"),
+        ("achieved", "✓"),
+        ("completed", "✓"),
+        ("stopped", "■"),
+        ("retired", "■"),
+        ("cancelled", "■"),
+        ("in_progress", "▶"),
+        ("active", "▶"),
+        ("ready", "●"),
+        ("intention", "○"),
+        ("draft", "○"),
+    ],
+)
+def test_the_status_pill(status, icon):
+    from django.template import Context, Template
+
+    from core.templatetags.ui import status_pill_html
+
+    expected = (
+        f'<span class="pill pill--{status}"><span class="pill__icon" aria-hidden="true">{icon}'
+        "</span>A &lt;label&gt;</span>\n"
+    )
+    assert status_pill_html(status, "A <label>") == expected
+    tag = Template("{% load ui %}{% status_pill status label %}")
+    assert tag.render(Context({"status": status, "label": "A <label>"})) == expected

@@ -6,9 +6,8 @@ dozen variables, five component includes and three reversed URLs), more than the
 the whole map; written out here it costs a few dozen microseconds. The markup is the one the
 component templates write: health, progress and confidence come from ``okrs.charts`` (shared with
 the OKR board and trends, held to ``okrs/_health.html``, ``_progress.html`` and ``_confidence.html``
-by okrs/tests/test_charts.py); the draft pill and trade-offs here are held to
-``components/status_pill.html`` and ``components/tradeoffs.html`` by
-okrs/tests/test_strategy_map_html.py. An expanded branch
+by okrs/tests/test_charts.py); the draft pill is core's ``status_pill_html``; the trade-offs here are held
+to ``components/tradeoffs.html`` by okrs/tests/test_strategy_map_html.py. An expanded branch
 is still rendered by its template (``okrs/dash_strategy_branch.html``).
 """
 
@@ -22,14 +21,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.links import id_url
+from core.templatetags.ui import status_pill_html
 from okrs.charts import confidence_html, health_html, okr_progress_html, plural_s
 
 register = template.Library()
-
-
-def draft_pill_html() -> str:
-    """components/status_pill.html with status="draft" label="Draft"."""
-    return '<span class="pill pill--draft"><span class="pill__icon" aria-hidden="true">○</span>Draft</span>\n'
 
 
 def tradeoffs_html(trade_offs: list[str]) -> str:
@@ -96,7 +91,7 @@ def _summary(s: Any, smap: Any) -> str:
         '    <span class="smap-so__title">\n'
         f"      {rank}\n"
         f'      <span class="smap-so__statement">{escape(s.statement)}</span>\n'
-        f"      {draft_pill_html() if s.status == 'draft' else ''}\n"
+        f"      {status_pill_html('draft', 'Draft') if s.status == 'draft' else ''}\n"
         f'      <span class="smap-so__counts muted small" data-branch-counts>{counts}</span>\n'
         "    </span>\n"
         '    <span class="smap-figures">\n'

@@ -10,12 +10,6 @@ from django.template.loader import render_to_string
 from okrs.templatetags import strategy_map as html
 
 
-def test_the_draft_pill_is_the_components():
-    assert html.draft_pill_html() == render_to_string(
-        "components/status_pill.html", {"status": "draft", "label": "Draft"}
-    )
-
-
 @pytest.mark.parametrize(
     "trade_offs", [[], ["No enterprise deals"], ["No on-premise", 'Nothing <b> & "quoted"']]
 )

@@ -2,7 +2,7 @@
 markup written in Python"): the attention list's items and coming reviews, the top of the
 backlog and the key results a team lead owns. Each tag gives exactly what the template loop it
 replaced gave (with its includes: components/progress.html, okrs/_confidence.html,
-components/status_pill.html); reviews/tests/test_dashboards.py holds them byte-equal."""
+core's status pill); reviews/tests/test_dashboards.py holds them byte-equal."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.charts import html_text
 from core.links import id_url
+from core.templatetags.ui import status_pill_html
 from okrs.charts import confidence_html, progress_bar_html
 
 register = template.Library()
@@ -68,23 +69,6 @@ def upcoming_items(reviews: Iterable) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
 
 
-_PILL_ICONS = {
-    **dict.fromkeys(("done", "achieved", "completed"), "✓"),
-    **dict.fromkeys(("stopped", "retired", "cancelled"), "■"),
-    **dict.fromkeys(("in_progress", "active"), "▶"),
-    "ready": "●",
-}
-
-
-def status_pill(status: str, label: str) -> str:
-    """components/status_pill.html with ``status`` and ``label``, and its closing newline."""
-    e = html_text
-    return (
-        f'<span class="pill pill--{e(status)}"><span class="pill__icon" aria-hidden="true">'
-        f"{_PILL_ICONS.get(status, '○')}</span>{e(label)}</span>\n"
-    )
-
-
 @register.simple_tag
 def backlog_top_items(rows: Iterable[dict]) -> SafeString:
     """The top of the backlog (backlog.selectors.backlog_top rows), as ``<li>`` rows."""
@@ -98,7 +82,7 @@ def backlog_top_items(rows: Iterable[dict]) -> SafeString:
         out.append(
             '\n          <li class="smap-work__item">'
             f'<a href="{e(detail_url(wp["id"]))}">{e(wp["title"])}</a> '
-            f"{status_pill(wp['status'], wp['status_label'])}{unlinked}</li>\n          "
+            f"{status_pill_html(wp['status'], wp['status_label'])}{unlinked}</li>\n          "
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

@@ -503,8 +503,8 @@ _UPCOMING_LOOP = """{% for r in upcoming %}
       </li>
       {% endfor %}"""
 
-_BACKLOG_LOOP = """{% for wp in rows %}
-          <li class="smap-work__item"><a href="{% url 'planning:work_detail' wp.id %}">{{ wp.title }}</a> {% include "components/status_pill.html" with status=wp.status label=wp.status_label %}{% if not wp.initiative_id %}<span class="chip chip--unlinked">Not linked</span>{% endif %}</li>
+_BACKLOG_LOOP = """{% load ui %}{% for wp in rows %}
+          <li class="smap-work__item"><a href="{% url 'planning:work_detail' wp.id %}">{{ wp.title }}</a> {% status_pill wp.status wp.status_label %}{% if not wp.initiative_id %}<span class="chip chip--unlinked">Not linked</span>{% endif %}</li>
           {% endfor %}"""
 
 _KEY_RESULT_LOOP = """{% for kr in key_results %}
