@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.charts import html_text
-from core.templatetags.ui import percent, percent_width
+from core.templatetags.ui import percent, percent_width, progress_bar_html
 from okrs import rules
 
 WIDTH, HEIGHT = 640, 220
@@ -566,21 +566,6 @@ def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def progress_bar_html(value: float | None, *, label: str = "", title: str = "") -> SafeString:
-    """components/progress.html, byte for byte (okrs/tests/test_charts.py holds them equal),
-    for a table that shows one per row: an include per row costs more than the rest of the row.
-    """
-    width = percent_width(value)
-    return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
-        f'<div class="progress" title="{html_text(title)}">\n'
-        '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
-        f'aria-valuenow="{width}" aria-label="{html_text(label or "Progress")}">'
-        f'<span class="pw-{width}"></span></div>\n'
-        f'  <span class="progress__value">{percent(value)}</span>\n'
-        "</div>\n"
-    )
-
-
 # --- the OKR trends page's repeated markup -------------------------------------------------
 # A page of a few dozen charts and stale key results: each row or card written here costs a
 # few string joins, where the template spent a node render on every attribute of it. The
@@ -912,13 +897,14 @@ def dashboard_filters_html(
 
 
 # --- the OKR board's figures ---------------------------------------------------------------
-# okrs/_progress.html, okrs/_confidence.html and okrs/_health.html written in Python, byte for
-# byte (okrs/tests/test_charts.py renders the partials and holds the two equal), for the board:
-# a few hundred objectives, three includes each, were most of its time.
+# Progress, confidence and health, written once here: Python rows call these functions and
+# templates the {% okr_progress %}, {% confidence %} and {% health %} tags over them (okrs_ui).
+# On the board (a few hundred objectives, three figures each) template includes were most of
+# its time.
 
 
 def okr_progress_html(value: float | None, expected: float | None, label: str = "") -> SafeString:
-    """okrs/_progress.html: progress with the ideal line's marker (in an active cycle)."""
+    """Progress with the ideal line's marker (in an active cycle)."""
     width = percent_width(value)
     shown = percent(value)
     if expected is not None:
@@ -943,7 +929,7 @@ def okr_progress_html(value: float | None, expected: float | None, label: str = 
 def confidence_html(
     confidence: float | None, band: str | None, of_objective: bool = False
 ) -> SafeString:
-    """okrs/_confidence.html: the latest confidence out of 10, or 'no check-in'."""
+    """The latest confidence out of 10, or 'no check-in'."""
     if confidence is None:
         return mark_safe(
             '<span class="confidence confidence--none" title="No check-in yet">no check-in</span>\n'
@@ -966,7 +952,7 @@ _HEALTH_TEXT = {
 
 @lru_cache(maxsize=16)
 def health_html(health: str | None) -> SafeString:
-    """okrs/_health.html: on track, at risk, off track or not measured, the rule on hover."""
+    """On track, at risk, off track or not measured, the rule on hover."""
     icon, text = _HEALTH_TEXT.get(health or "", ("○", "Not measured"))
     return mark_safe(  # noqa: S308 - the rule is escaped, the rest is ours
         f'<span class="health health--{html_text(str(health) if health else "none")}" '

@@ -1,7 +1,7 @@
 """Small presentation helpers shared by every page."""
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from core import charts
 
@@ -84,3 +84,22 @@ def status_pill_html(status, label) -> str:
 @register.simple_tag
 def status_pill(status, label) -> str:
     return status_pill_html(status, label)
+
+
+def progress_bar_html(value: float | None, *, label: str = "", title: str = "") -> SafeString:
+    """A progress bar (0-1) with its percentage, labelled for screen readers; ``title`` on
+    hover. ``{% progress_bar %}`` in templates."""
+    width = percent_width(value)
+    return mark_safe(  # noqa: S308 - the texts are escaped, the numbers are ours
+        f'<div class="progress" title="{charts.html_text(title)}">\n'
+        '  <div class="progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{width}" aria-label="{charts.html_text(label or "Progress")}">'
+        f'<span class="pw-{width}"></span></div>\n'
+        f'  <span class="progress__value">{percent(value)}</span>\n'
+        "</div>\n"
+    )
+
+
+@register.simple_tag
+def progress_bar(value, label: str = "", title: str = "") -> str:
+    return progress_bar_html(value, label=label, title=title)

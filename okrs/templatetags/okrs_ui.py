@@ -39,3 +39,21 @@ def grade(value) -> str:
 @register.simple_tag
 def health_rule() -> str:
     return rules.HEALTH_RULE
+
+
+@register.simple_tag
+def okr_progress(value, expected=None, label: str = "") -> str:
+    """An objective's or key result's progress, with the ideal line's marker (charts)."""
+    return charts.okr_progress_html(value, expected, label)
+
+
+@register.simple_tag
+def confidence(confidence, band=None, of_objective: bool = False) -> str:
+    """The latest confidence out of 10, or 'no check-in' (charts)."""
+    return charts.confidence_html(confidence, band, of_objective)
+
+
+@register.simple_tag
+def health(health) -> str:
+    """On track, at risk, off track or not measured, the rule on hover (charts)."""
+    return charts.health_html(health)

@@ -3,10 +3,9 @@
 The map shows every strategic objective of the organization with its rolled-up figures (fifty and
 more at scale). Rendered through the template engine, each node cost about a millisecond (a few
 dozen variables, five component includes and three reversed URLs), more than the SQL that computes
-the whole map; written out here it costs a few dozen microseconds. The markup is the one the
-component templates write: health, progress and confidence come from ``okrs.charts`` (shared with
-the OKR board and trends, held to ``okrs/_health.html``, ``_progress.html`` and ``_confidence.html``
-by okrs/tests/test_charts.py); the draft pill is core's ``status_pill_html``; the trade-offs here are held
+the whole map; written out here it costs a few dozen microseconds. Health, progress and
+confidence come from ``okrs.charts`` (the functions behind the templates' tags, shared with the
+OKR board and trends); the draft pill is core's ``status_pill_html``; the trade-offs here are held
 to ``components/tradeoffs.html`` by okrs/tests/test_strategy_map_html.py. An expanded branch
 is still rendered by its template (``okrs/dash_strategy_branch.html``).
 """

@@ -1,8 +1,7 @@
 """The landing pages' repeated rows, written in Python (see docs/architecture.md, "Repeated
 markup written in Python"): the attention list's items and coming reviews, the top of the
 backlog and the key results a team lead owns. Each tag gives exactly what the template loop it
-replaced gave (with its includes: components/progress.html, okrs/_confidence.html,
-core's status pill); reviews/tests/test_dashboards.py holds them byte-equal."""
+replaced gave (with its progress bar, confidence and status pill, from core and okrs.charts); reviews/tests/test_dashboards.py holds them byte-equal."""
 
 from __future__ import annotations
 

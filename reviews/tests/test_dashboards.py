@@ -507,12 +507,12 @@ _BACKLOG_LOOP = """{% load ui %}{% for wp in rows %}
           <li class="smap-work__item"><a href="{% url 'planning:work_detail' wp.id %}">{{ wp.title }}</a> {% status_pill wp.status wp.status_label %}{% if not wp.initiative_id %}<span class="chip chip--unlinked">Not linked</span>{% endif %}</li>
           {% endfor %}"""
 
-_KEY_RESULT_LOOP = """{% for kr in key_results %}
+_KEY_RESULT_LOOP = """{% load ui okrs_ui %}{% for kr in key_results %}
           <li class="smap-kr">
             <span class="smap-kr__title"><a href="{% url 'okrs:objective_detail' kr.objective_id %}#kr-{{ kr.pk }}">{{ kr.title }}</a></span>
             <span class="smap-figures">
-              <span class="smap-figures__progress">{% include "components/progress.html" with value=kr.progress label="Key result progress" title="Progress at the latest check-in" %}</span>
-              {% include "okrs/_confidence.html" with confidence=kr.confidence band=None %}
+              <span class="smap-figures__progress">{% progress_bar value=kr.progress label="Key result progress" title="Progress at the latest check-in" %}</span>
+              {% confidence confidence=kr.confidence band=None %}
               {% if kr.is_stale %}<span class="smap-flag smap-flag--warn" title="No check-in for more than 14 days"><span aria-hidden="true">⚠</span> stale</span>{% endif %}
               <a class="button button--small" href="{% url 'okrs:check_in' kr.pk %}?next={% url 'home' %}">Check in</a>
             </span>
