@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -300,31 +300,6 @@ def sparkline(values: Sequence, target_value: Decimal | None = None) -> Sparklin
     )
 
 
-@dataclass(frozen=True)
-class TrendChart:
-    """An objective's progress (0-100 %, left axis) and confidence (0-10, right axis) over its
-    cycle, against the ideal line from 0 % on the first day to 100 % after the last."""
-
-    title: str
-    summary: str
-    progress_line: str
-    confidence_line: str
-    progress_points: list[Point]
-    confidence_points: list[Point]
-    ideal: str
-    today_x: float | None
-    x_ticks: list[Tick]
-    y_ticks: list[Tick]
-    y2_ticks: list[Tick]
-    rows: list[Row]
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = WIDTH - RIGHT - 24  # room for the confidence axis on the right
-    top: int = TOP
-    bottom: int = HEIGHT - BOTTOM
-
-
 def _percent(value: float) -> str:
     return f"{round(value * 100)} %"
 
@@ -341,14 +316,11 @@ def _day_month_year(day: date) -> str:
     return f"{day:%-d %b %Y}"
 
 
-def _out_of_ten(value: float) -> str:
-    """A mean confidence as '6.5/10' (one decimal at most)."""
-    return _tenths_out_of_ten(round(value, 1))
-
-
 @lru_cache(maxsize=256)
-def _tenths_out_of_ten(value: float) -> str:
-    return f"{number(value)}/10"
+def _out_of_ten(value: float) -> str:
+    """A mean confidence as '6.5/10' (one decimal at most), rounded half up as the card's
+    "Now" line and the OKR board round it (6.25 is 6.3 everywhere, not 6.2 in the chart)."""
+    return f"{number(Decimal(repr(value)).quantize(Decimal('0.1'), ROUND_HALF_UP))}/10"
 
 
 @dataclass(frozen=True)
@@ -381,67 +353,6 @@ def _trend_frame(cycle_start: date, cycle_end: date, today: date) -> _TrendFrame
         y_ticks=tuple(Tick(y(v / 4), f"{25 * v} %") for v in range(5)),
         y2_ticks=tuple(Tick(y(v / 10), str(v)) for v in (0, 5, 10)),
         dates=f"{cycle_start:%-d %b} to {cycle_end:%-d %b}",
-    )
-
-
-def trend_chart(
-    *,
-    title: str,
-    cycle_start: date,
-    cycle_end: date,
-    points: Sequence,  # okrs.dashboards.TrendPoint rows, oldest first
-    today: date,
-) -> TrendChart:
-    frame = _trend_frame(cycle_start, cycle_end, today)
-    x, y = frame.x, frame.y
-    progress_pairs, confidence_pairs = [], []
-    progress_points, confidence_points, rows = [], [], []
-    for p in points:
-        px = x(_day(p.day) + 1)  # the figure as of the end of that day
-        day = _day_month(p.day)
-        progress, confidence = p.progress, p.confidence
-        if progress is not None:
-            shown = _percent(progress)
-            py = y(progress)
-            progress_pairs.append((px, py))
-            progress_points.append(Point(px, py, f"{day}: progress {shown}"))
-        else:
-            shown = "—"
-        if confidence is not None:
-            out_of_ten = _out_of_ten(confidence)
-            cy = y(confidence / 10)
-            confidence_pairs.append((px, cy))
-            confidence_points.append(Point(px, cy, f"{day}: confidence {out_of_ten}"))
-        else:
-            out_of_ten = "—"
-        rows.append(Row(when=_day_month_year(p.day), value=shown, extra=out_of_ten))
-    latest = next((p for p in reversed(points) if p.progress is not None), None)
-    summary = (
-        f"{len(points)} weekly reading{'s' if len(points) != 1 else ''} from {frame.dates}. "
-        + (
-            f"On {_day_month(latest.day)} progress stood at {_percent(latest.progress)}"
-            + (
-                f" with confidence {_out_of_ten(latest.confidence)}."
-                if latest.confidence is not None
-                else ", with no confidence given yet."
-            )
-            if latest is not None
-            else "No key result to measure yet."
-        )
-    )
-    return TrendChart(
-        title=f"Progress and confidence of “{title}”",
-        summary=summary,
-        progress_line=_points(progress_pairs),
-        confidence_line=_points(confidence_pairs),
-        progress_points=progress_points,
-        confidence_points=confidence_points,
-        ideal=frame.ideal,
-        today_x=frame.today_x,
-        x_ticks=list(frame.x_ticks),
-        y_ticks=list(frame.y_ticks),
-        y2_ticks=list(frame.y2_ticks),
-        rows=rows,
     )
 
 
@@ -494,83 +405,7 @@ def _trend_axes_html(
     return "".join(parts)
 
 
-def trend_chart_html(chart: TrendChart, *, id: str) -> SafeString:
-    """The trend chart drawn as SVG with its text equivalent (a table for screen readers).
-
-    Built here rather than in a template: the OKR trends page draws dozens of these, each with
-    dozens of points, and a template costs a node render per attribute. Every text is escaped;
-    numbers are ours."""
-    e = html_text
-    title_id, desc_id = f"chart-{e(id)}-title", f"chart-{e(id)}-desc"
-    left, right, top, bottom = chart.left, chart.right, chart.top, chart.bottom
-    title, summary = e(chart.title), e(chart.summary)
-    parts = [
-        '<figure class="chart dash-chart">\n  <svg class="chart__svg" '
-        f'viewBox="0 0 {chart.width} {chart.height}" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" focusable="false">\n'
-        f'    <title id="{title_id}">{title}</title>\n'
-        f'    <desc id="{desc_id}">{summary}</desc>\n'
-    ]
-    parts.append(
-        _trend_axes_html(
-            left,
-            right,
-            top,
-            bottom,
-            tuple(chart.y_ticks),
-            tuple(chart.y2_ticks),
-            tuple(chart.x_ticks),
-            chart.ideal,
-            chart.today_x,
-        )
-    )
-    if chart.confidence_line:
-        parts.append(
-            f'    <polyline class="chart__confidence" points="{e(chart.confidence_line)}"/>\n'
-        )
-    parts.extend(
-        f'    <rect class="chart__point chart__point--confidence" x="{_num(p.x - 3)}" '
-        f'y="{_num(p.y - 3)}" width="6" height="6"><title>{e(p.label)}</title></rect>\n'
-        for p in chart.confidence_points
-    )
-    if chart.progress_line:
-        parts.append(f'    <polyline class="chart__actual" points="{e(chart.progress_line)}"/>\n')
-    parts.extend(
-        f'    <circle class="chart__point" cx="{_num(p.x)}" cy="{_num(p.y)}" r="4">'
-        f"<title>{e(p.label)}</title></circle>\n"
-        for p in chart.progress_points
-    )
-    rows = (
-        "".join(
-            f"<tr><td>{e(r.when)}</td><td>{e(r.value)}</td><td>{e(r.extra)}</td></tr>"
-            for r in chart.rows
-        )
-        or '<tr><td colspan="3">No readings yet.</td></tr>'
-    )
-    parts.append(
-        "  </svg>\n"
-        '  <figcaption class="chart__legend" aria-hidden="true">\n'
-        '    <span class="chart__key chart__key--actual">Progress (left axis, %)</span>\n'
-        '    <span class="chart__key chart__key--confidence">Confidence (right axis, 0–10)'
-        "</span>\n"
-        '    <span class="chart__key chart__key--ideal">Ideal line</span>\n'
-        "  </figcaption>\n"
-        '  <div class="sr-only"><table>\n'
-        f"    <caption>{title}. {summary}</caption>\n"
-        '    <thead><tr><th scope="col">Week ending</th><th scope="col">Progress</th>'
-        '<th scope="col">Confidence</th></tr></thead>\n'
-        f"    <tbody>{rows}</tbody>\n"
-        "  </table></div>\n"
-        "</figure>\n"
-    )
-    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
-
-
-# --- the OKR trends page's repeated markup -------------------------------------------------
-# A page of a few dozen charts and stale key results: each row or card written here costs a
-# few string joins, where the template spent a node render on every attribute of it. The
-# markup is what dash_okr_trends.html wrote per item (okrs/tests/test_charts.py keeps that
-# template as the reference and holds the two equal).
+# --- the OKR trends page's stale rows and cards ----------------------------------------------
 
 
 def _count_text(value: Any) -> str:
@@ -611,37 +446,6 @@ def stale_key_result_row_html(kr: Any, *, objective_url: str) -> SafeString:
     )
 
 
-def trend_card_html(objective: Any, *, objective_url: str, chart: SafeString) -> SafeString:
-    """An objective's card on the trends page (an okrs.dashboards.ObjectiveTrend): its title,
-    the latest figures as the board shows them, and its chart (trend_chart_html)."""
-    e = html_text
-    chip = (
-        '<span class="chip chip--org">Organization</span>'
-        if objective.level == "organization"
-        else f'<span class="chip">{e(objective.team)}</span>'
-    )
-    latest = objective.latest
-    now = ""
-    if latest:
-        confidence = (
-            f"{floatformat(latest.confidence, '1')}/10" if latest.confidence is not None else "—"
-        )
-        now = (
-            '<p class="dash-trend__now small" title="The latest reading, the same figures as the '
-            f'OKR board">Now: <strong data-figure="progress">{e(percent(latest.progress))}'
-            "</strong> progress · confidence "
-            f'<strong data-figure="confidence">{e(confidence)}</strong></p>'
-        )
-    return mark_safe(  # noqa: S308 - every text is escaped, the chart is safe HTML
-        f'\n    <article class="card dash-trend" id="trend-{e(objective.id)}">\n'
-        f'      <h3 class="dash-trend__title">{chip} <a href="{e(objective_url)}">'
-        f"{e(objective.statement)}</a></h3>\n"
-        f"      {now}\n"
-        f"      {chart}\n"
-        "    </article>\n  "
-    )
-
-
 _NO_READINGS = '<tr><td colspan="3">No readings yet.</td></tr>'
 
 
@@ -653,9 +457,11 @@ def trend_cards_html(
     today: date,
     objective_url: Callable[[str], str],
 ) -> SafeString:
-    """Every objective's card on the trends page (okrs.dashboards.ObjectiveTrend rows), each
-    with its chart: what ``trend_card_html(o, chart=trend_chart_html(trend_chart(...)))`` writes
-    for each, byte for byte (okrs/tests/test_charts.py holds the two equal), in one pass.
+    """Every objective's card on the trends page (okrs.dashboards.ObjectiveTrend rows): its
+    title, the latest figures as the board shows them, and its chart of progress (0-100 %, left
+    axis) and confidence (0-10, right axis) over the cycle against the ideal line from 0 % on
+    the first day to 100 % after the last, with its text equivalent (a table for screen
+    readers).
 
     The charts of a page share their frame (axes, ideal line, today) and their sample days, so
     the frame's markup and each day's position and texts are written once per call, not once

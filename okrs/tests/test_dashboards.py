@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from okrs import charts, dashboards, rules, selectors
+from okrs import dashboards, rules, selectors
 from okrs.models import Contribution, Objective
 from okrs.tests.factories import CheckInFactory, CycleFactory, KeyResultFactory, ObjectiveFactory
 from planning.models import WorkPackage
@@ -615,27 +615,6 @@ def test_trends_page_and_api_show_the_selectors_numbers(as_role, cycle, branch):
     api_trend = next(t for t in body["objectives"] if t["id"] == trend.id)
     assert api_trend["points"][-1]["progress"] == pytest.approx(trend.latest.progress)
     assert [s["id"] for s in body["stale"]] == [s.id for s in result.stale]
-
-
-def test_trend_chart_has_a_text_equivalent():
-    points = [
-        dashboards.TrendPoint(datetime.date(2026, 1, 1), 0.0, None),
-        dashboards.TrendPoint(datetime.date(2026, 1, 8), 0.25, 6.5),
-    ]
-    chart = charts.trend_chart(
-        title="Renewals",
-        cycle_start=datetime.date(2026, 1, 1),
-        cycle_end=datetime.date(2026, 3, 31),
-        points=points,
-        today=datetime.date(2026, 1, 9),
-    )
-    assert [(r.when, r.value, r.extra) for r in chart.rows] == [
-        ("1 Jan 2026", "0 %", "—"),
-        ("8 Jan 2026", "25 %", "6.5/10"),
-    ]
-    assert "progress stood at 25 %" in chart.summary
-    assert len(chart.progress_points) == 2
-    assert len(chart.confidence_points) == 1
 
 
 # --- query counts: the same for a small and a much larger organization -------------------------
