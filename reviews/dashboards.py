@@ -363,30 +363,13 @@ WHERE organization_id = %(org)s AND team_id = %(team)s
 """  # noqa: S608 - constant SQL fragments; values are parameters
 
 
-_SPRINT_FIELDS = (
-    "id",
-    "organization_id",
-    "team_id",
-    "name",
-    "goal",
-    "start_date",
-    "end_date",
-    "capacity_points",
-    "status",
-    "closed_at",
-    "closed_by_id",
-    "close_note",
-    "version",
-    "created_at",
-    "updated_at",
-)
 _WHEN = (
     "CASE WHEN end_date >= %(today)s AND start_date <= %(today)s THEN 0"
     " WHEN start_date > %(today)s THEN 1 ELSE 2 END"
 )
 _CURRENT_SPRINT_SQL = f"""
-SELECT {", ".join(_SPRINT_FIELDS)}
-FROM backlog_sprint
+SELECT {{columns}}
+FROM backlog_sprint r
 WHERE organization_id = %(org)s AND status = %(open)s AND team_id = %(team)s
 ORDER BY {_WHEN} ASC, CASE WHEN {_WHEN} < 2 THEN start_date END ASC NULLS LAST, end_date DESC
 LIMIT 1
@@ -400,9 +383,10 @@ def current_sprint(*, membership: Membership, team: Team, today: date) -> Any:
     the two equal)."""
     from backlog.models import Sprint
 
+    columns, names = _row_of(Sprint)
     with connection.cursor() as cursor:
         cursor.execute(
-            _CURRENT_SPRINT_SQL,
+            _CURRENT_SPRINT_SQL.format(columns=columns),
             {
                 "org": membership.organization_id,
                 "team": team.pk,
@@ -411,7 +395,7 @@ def current_sprint(*, membership: Membership, team: Team, today: date) -> Any:
             },
         )
         row = cursor.fetchone()
-    return None if row is None else Sprint.from_db(connection.alias, _SPRINT_FIELDS, row)
+    return None if row is None else Sprint.from_db(connection.alias, names, row)
 
 
 def _row_of(model) -> tuple[str, tuple[str, ...]]:
