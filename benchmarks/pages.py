@@ -14,7 +14,8 @@ work to show (``person``).
 - **server time**: median and 95th percentile of ``--runs`` requests after two warm-ups.
 - **queries**: the statements one request runs.
 - **× SQL**: the median divided by that of plain SQL doing the same reads: the SELECTs the
-  request ran, captured and replayed through psycopg (rows fetched), plus ``json.dumps`` of the
+  request ran, captured and replayed through psycopg (rows fetched; no server-side prepared
+  statements, as Django does not use them), plus ``json.dumps`` of the
   rows for API endpoints. Writes compare with one ``INSERT … ON CONFLICT`` of the same rows
   (``api_sync.SqlUpsert``); the feed with ``SELECT … WHERE id > %s ORDER BY id LIMIT 1000``.
 
@@ -382,17 +383,14 @@ def is_read(sql: str) -> bool:
     return head in ("SELECT", "WITH") and "FOR UPDATE" not in sql.upper()
 
 
-def replay(conn, statements: list[str], runs: int, encode: bool) -> float:
-    """Median seconds of the same SELECTs through psycopg (+ JSON encoding of the rows)."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        for sql in statements:
-            rows = conn.execute(sql).fetchall()
-            if encode:
-                json.dumps(rows, default=str)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def replay_once(conn, statements: list[str], encode: bool) -> float:
+    """Seconds of one run of the SELECTs through psycopg (+ JSON encoding of the rows)."""
+    started = time.perf_counter()
+    for sql in statements:
+        rows = conn.execute(sql).fetchall()
+        if encode:
+            json.dumps(rows, default=str)
+    return time.perf_counter() - started
 
 
 def measure(entry: Entry, ctx: Context, clients: dict[str, Client | None], conn, runs: int) -> Row:
@@ -411,16 +409,19 @@ def measure(entry: Entry, ctx: Context, clients: dict[str, Client | None], conn,
     statements = [q["sql"] for q in captured.captured_queries]
     if response.status_code != 200:
         return Row(entry.label, status=response.status_code, note=f"HTTP {response.status_code}")
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        times.append(time.perf_counter() - started)
     note = entry.note
     if len(statements) >= (connection.queries_log.maxlen or 0):
         note = f"{note} queries: at least this many (the log's limit)".strip()
     reads = [s for s in statements if is_read(s)]
-    sql = replay(conn, reads, max(5, runs // 2), encode=entry.api)
+    # A request, then its SELECTs replayed, in turn: both sides of the ratio see the machine
+    # in the same state (on a shared two-core machine the speed drifts within seconds).
+    times, sql_times = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - started)
+        sql_times.append(replay_once(conn, reads, encode=entry.api))
+    sql = statistics.median(sql_times)
     return Row(
         entry.label,
         median_ms=statistics.median(times) * 1000,
@@ -761,7 +762,8 @@ def main() -> None:
 Run {today}, over the `seed_scale` organization ({counts(ctx.organization)}).
 Server time in this process through the whole Django stack, warm: median and 95th percentile of
 {args.runs} requests ({args.write_runs} for the writes, the drain and the sweeps); queries per
-request; "× SQL" is the median over the same reads replayed through psycopg (the request's own
+request; "× SQL" is the median over the same reads replayed through psycopg, each replay run
+right after a request so that both see the machine alike (the request's own
 SELECTs, rows fetched, plus `json.dumps` of the rows for API endpoints), or for writes over one
 `INSERT … ON CONFLICT` of the same rows with their change-log rows.
 
