@@ -127,6 +127,9 @@ ENTRIES: list[Entry] = [
     ),
     # A member's landing redirects to their own work: measured there.
     Entry("landing, member (page: my work)", "planning:my_work", who="member"),
+    # What any signed-in page costs at least (session, user, membership, middleware, layout):
+    # the floor under the ratio of a page with little SQL.
+    Entry("floor: the password form (page)", "core:password_change", who="member"),
     Entry("attention list (API)", "api:dashboard-attention", api=True),
     Entry(
         "attention list of a team (API)",
