@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from backlog.models import CapacityPolicy, Category, CategoryGroup, Sprint, SprintCommitment
 from backlog.selectors import SplitRow
 from core import charts
+from core.links import id_url
 from core.models import Membership, Team
 from core.templatetags.ui import percent, percent_width
 from planning.dashboards import DEFAULT_WEEKS, Period, period_for
@@ -642,12 +643,13 @@ _Y_TICKS_100 = "".join(
 
 
 # The capacity page shows ten team cards, each with its split and a row per sprint: drawn here, in
-# Python, with the markup of ``backlog/_split.html`` and the card's table (tests hold them equal),
-# because rendering them node by node in a template was most of the page's time.
+# Python (the split is also ``{% split %}`` in the sprint pages' templates, backlog_ui), because
+# rendering them node by node in a template was most of the page's time.
 
 
 def split_html(rows: list[SplitRow], *, show_points: bool = False) -> SafeString:
-    """``backlog/_split.html`` rendered with ``rows`` (and ``show_points``), built in Python."""
+    """A split of planned points against the policy's targets: a bullet per group (its share,
+    its target, below or above it), with the points when ``show_points``."""
     e = charts.html_text
     parts = ['<div class="split">\n  ']
     for r in rows:
@@ -687,14 +689,10 @@ def _month_names() -> list[str]:
     return ["", *(charts.html_text(str(MONTHS_3[n]).title()) for n in range(1, 13))]
 
 
-# Sprint links are this URL with the sprint's id in place of the zeros: reversed once, not per row.
-_NO_SPRINT = "00000000-0000-0000-0000-000000000000"
-
-
-def _sprint_row_html(s: SprintSplit, sprint_url: str, months: list[str]) -> str:
+def _sprint_row_html(s: SprintSplit, sprint_url: Callable[[Any], str], months: list[str]) -> str:
     e = charts.html_text
     name = e(s.name)
-    url = sprint_url.replace(_NO_SPRINT, str(s.sprint_id))
+    url = sprint_url(s.sprint_id)
     start, end = s.start_date, s.end_date
     dates = f"{start.day} {months[start.month]}–{end.day} {months[end.month]}"
     r = s.strategic
@@ -737,7 +735,10 @@ def _sprint_row_html(s: SprintSplit, sprint_url: str, months: list[str]) -> str:
 
 
 def sprint_rows_html(
-    team: TeamCapacity, *, sprint_url: str | None = None, months: list[str] | None = None
+    team: TeamCapacity,
+    *,
+    sprint_url: Callable[[Any], str] | None = None,
+    months: list[str] | None = None,
 ) -> SafeString:
     """The rows of the card's sprint table (its ``<tbody>``), one per sprint of the period.
     (``sprint_url`` and ``months``: ``_sprint_url()`` and ``_month_names()``, once per page.)"""
@@ -746,8 +747,9 @@ def sprint_rows_html(
     return mark_safe("".join([_sprint_row_html(s, url, months) for s in team.sprints]))  # noqa: S308
 
 
-def _sprint_url() -> str:
-    return reverse("backlog:sprint_detail", args=[_NO_SPRINT])
+def _sprint_url() -> Callable[[Any], str]:
+    """Sprint links: the URL reversed once per page, each sprint's id put in."""
+    return id_url("backlog:sprint_detail")
 
 
 @dataclass(frozen=True)
@@ -761,7 +763,10 @@ class CapacityCard:
 
 
 def capacity_card(
-    team: TeamCapacity, *, sprint_url: str | None = None, months: list[str] | None = None
+    team: TeamCapacity,
+    *,
+    sprint_url: Callable[[Any], str] | None = None,
+    months: list[str] | None = None,
 ) -> CapacityCard:
     if not team.sprints:
         empty = mark_safe("")

@@ -98,3 +98,16 @@ def checks_due_items_html(packages: Iterable[WorkPackage]) -> SafeString:
             for wp in packages
         )
     )
+
+
+def tradeoffs_html(trade_offs: list[str]) -> SafeString:
+    """What a strategic objective says it will not do: a list, or a line saying none is named."""
+    if not trade_offs:
+        return mark_safe('\n<p class="muted">No trade-off named yet.</p>\n\n')
+    items = "".join(
+        f'<li><span class="tradeoffs__mark" aria-hidden="true">✕</span> {html_text(t)}</li>'
+        for t in trade_offs
+    )
+    return mark_safe(  # noqa: S308 - every trade-off is escaped
+        f'\n<ul class="tradeoffs" aria-label="What we will not do">\n  {items}\n</ul>\n\n'
+    )

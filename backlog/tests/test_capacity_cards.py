@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.template import Context, Template
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from backlog import dashboards, selectors
@@ -35,17 +34,32 @@ def _row(group, label, target, points, actual):
 
 
 @pytest.mark.parametrize("show_points", [True, False])
-def test_split_html_is_the_split_templates_markup(show_points):
+def test_the_split_marks_groups_below_and_above_their_target(show_points):
     rows = [
         _row("strategic", "Strategic", 70, 4, 0.2),  # below its target
         _row("tactical", "Tactical <&>", 30, 16, 0.8),  # above
         _row("urgent", "Urgent requests", 0, 0, 0.0),
     ]
-    expected = render_to_string("backlog/_split.html", {"rows": rows, "show_points": show_points})
-    assert dashboards.split_html(rows, show_points=show_points) == expected
-    assert dashboards.split_html([], show_points=show_points) == render_to_string(
-        "backlog/_split.html", {"rows": [], "show_points": show_points}
-    )
+    html = dashboards.split_html(rows, show_points=show_points)
+    below, above, on = html.split('<div class="split__row')[1:]
+    assert below.startswith(' split__row--below" data-group="strategic">')
+    assert "bullet__fill--strategic pw-20" in below
+    assert '<span class="bullet__target pw-70">' in below
+    assert "<strong>20 %</strong>" in below
+    assert "▼</span> below target" in below
+    assert above.startswith(' split__row--above" data-group="tactical">')
+    assert '<span class="split__label">Tactical &lt;&amp;&gt;</span>' in above
+    assert "▲</span> above target" in above
+    assert on.startswith('" data-group="urgent">')
+    assert "target" in on
+    assert "flag" not in on
+    assert (" · 4 pts" in below) == show_points
+    assert "share of planned points" in html
+    tag = Template("{% load backlog_ui %}{% split rows show_points=p %}")
+    assert tag.render(Context({"rows": rows, "p": show_points})) == html
+    empty = dashboards.split_html([], show_points=show_points)
+    assert "split__row" not in empty
+    assert "share of planned points" in empty
 
 
 @pytest.fixture
@@ -100,9 +114,7 @@ def test_the_cards_sprint_rows_are_the_templates_markup(leader, team, sprints_of
     expected = Template(SPRINT_ROWS_TEMPLATE).render(Context({"t": growth}))
     card = dashboards.capacity_card(growth)
     assert card.sprint_rows == expected
-    assert card.split == render_to_string(
-        "backlog/_split.html", {"rows": growth.overall, "show_points": True}
-    )
+    assert card.split == dashboards.split_html(growth.overall, show_points=True)
     assert card.chart == charts.chart_html(dashboards.capacity_chart(growth), id=team.pk)
     assert "Sprint &lt;0&gt; &amp; co" in card.sprint_rows
 

@@ -5,8 +5,8 @@ more at scale). Rendered through the template engine, each node cost about a mil
 dozen variables, five component includes and three reversed URLs), more than the SQL that computes
 the whole map; written out here it costs a few dozen microseconds. Health, progress and
 confidence come from ``okrs.charts`` (the functions behind the templates' tags, shared with the
-OKR board and trends); the draft pill is core's ``status_pill_html``; the trade-offs here are held
-to ``components/tradeoffs.html`` by okrs/tests/test_strategy_map_html.py. An expanded branch
+OKR board and trends); the draft pill is core's ``status_pill_html`` and the trade-offs
+``planning.markup.tradeoffs_html`` (``{% tradeoffs %}`` on the objective's page). An expanded branch
 is still rendered by its template (``okrs/dash_strategy_branch.html``).
 """
 
@@ -22,19 +22,9 @@ from django.utils.safestring import SafeString, mark_safe
 from core.links import id_url
 from core.templatetags.ui import status_pill_html
 from okrs.charts import confidence_html, health_html, okr_progress_html, plural_s
+from planning import markup
 
 register = template.Library()
-
-
-def tradeoffs_html(trade_offs: list[str]) -> str:
-    """components/tradeoffs.html."""
-    if not trade_offs:
-        return '\n<p class="muted">No trade-off named yet.</p>\n\n'
-    items = "".join(
-        f'<li><span class="tradeoffs__mark" aria-hidden="true">✕</span> {escape(t)}</li>'
-        for t in trade_offs
-    )
-    return f'\n<ul class="tradeoffs" aria-label="What we will not do">\n  {items}\n</ul>\n\n'
 
 
 class _Urls:
@@ -161,7 +151,7 @@ def strategy_nodes(context: template.Context) -> SafeString:
             parts.append(
                 '    <div class="smap-tradeoffs">\n'
                 '      <p class="smap-label">Trade-offs: what we will not do</p>\n'
-                f"      {tradeoffs_html(s.trade_offs)}\n"
+                f"      {markup.tradeoffs_html(s.trade_offs)}\n"
                 f'      <a class="small" href="{urls.strategy_detail(s.id)}">Open the strategic '
                 "objective</a>\n"
                 "    </div>\n"
