@@ -491,6 +491,25 @@ def okr_board(*, membership: Membership, cycle: Cycle, now: datetime | None = No
 # --- key results ---------------------------------------------------------------------------
 
 
+def key_results_for_review(*, membership: Membership, team=None) -> QuerySet[KeyResult]:
+    """The key results of the active cycles a review's learning can bear on, by title: in a
+    team's review, the team's own and those of the organization objectives its objectives
+    serve; in an organization-wide review (no team), the organization objectives'. Only ids and
+    titles: a form's choices, not figures."""
+    key_results = KeyResult.objects.filter(
+        organization_id=membership.organization_id,
+        objective__cycle__status=Cycle.Status.ACTIVE,
+    )
+    if team is None:
+        key_results = key_results.filter(objective__level=Objective.Level.ORGANIZATION)
+    else:
+        served = Objective.objects.filter(
+            organization_id=membership.organization_id, team=team, parent__isnull=False
+        ).values("parent_id")
+        key_results = key_results.filter(Q(objective__team=team) | Q(objective_id__in=served))
+    return key_results.only("id", "title").order_by("title", "id")
+
+
 def key_result_list(
     *,
     membership: Membership,

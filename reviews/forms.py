@@ -188,6 +188,9 @@ class LearningForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Key results it bears on",
+        help_text="Of the active cycles: the review team's key results and those of the "
+        "organization objectives they serve (in an organization-wide review, the organization "
+        "objectives').",
     )
 
     def __init__(self, *args, objectives=None, work_packages=None, key_results=None, **kwargs):

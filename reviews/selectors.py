@@ -301,14 +301,12 @@ def work_package_choices(*, membership: Membership, ids: Iterable) -> QuerySet[W
     ).order_by("title")
 
 
-def key_result_choices(*, membership: Membership):
-    """Key results of the active cycles, for linking a learning (through okrs' selectors)."""
+def key_result_choices(*, membership: Membership, team: Team | None):
+    """Key results a learning of a review of ``team`` (None: organization-wide) can bear on, in
+    the active cycles (okrs' selector decides which)."""
     from okrs import selectors as okr_selectors
-    from okrs.models import Cycle
 
-    return okr_selectors.key_result_list(
-        membership=membership, cycle_status=Cycle.Status.ACTIVE
-    ).order_by("title")
+    return okr_selectors.key_results_for_review(membership=membership, team=team)
 
 
 def default_participants(*, organization: Organization, team: Team | None) -> QuerySet[Membership]:

@@ -245,7 +245,7 @@ def _decision_form(request, agenda, data=None, initial=None):
     )
 
 
-def _learning_form(request, agenda, decisions, data=None):
+def _learning_form(request, session, agenda, decisions, data=None):
     """The work a learning can cite: what is on the agenda, and what this review decided on
     (stopped work leaves the agenda, but what it taught stays worth recording)."""
     membership = request.membership
@@ -256,7 +256,7 @@ def _learning_form(request, agenda, decisions, data=None):
         work_packages=selectors.work_package_choices(
             membership=membership, ids=[*agenda.work_package_ids, *decided]
         ),
-        key_results=selectors.key_result_choices(membership=membership),
+        key_results=selectors.key_result_choices(membership=membership, team=session.cadence.team),
         prefix="learning",
     )
 
@@ -306,7 +306,7 @@ def _session_form(request, session: ReviewSession, which: str):
         form = _decision_form(request, agenda)
     else:
         decisions = list(selectors.decision_list(membership=membership, session=session))
-        form = _learning_form(request, agenda, decisions)
+        form = _learning_form(request, session, agenda, decisions)
     context = {"session": session, "cadence": session.cadence, "form": form, "which": which}
     if request.htmx:
         return render(request, f"reviews/_{which}_form.html", context)
@@ -396,7 +396,7 @@ def learning_create(request, session_id):
     _require_runner(request, session)
     agenda = selectors.session_agenda(membership=request.membership, session=session)
     decisions = list(selectors.decision_list(membership=request.membership, session=session))
-    form = _learning_form(request, agenda, decisions, data=request.POST)
+    form = _learning_form(request, session, agenda, decisions, data=request.POST)
     if form.is_valid():
         try:
             services.learning_record(actor=request.membership, session=session, **form.cleaned_data)
