@@ -64,10 +64,11 @@ def member_get(*, organization: Organization, membership_id) -> Membership:
 
 def people_in_organization(*, organization: Organization, keep=None) -> QuerySet[User]:
     """Active people who can own work in an organization (plus ``keep``, a current owner who
-    may have been deactivated since, so editing their work does not silently drop them)."""
+    may have been deactivated since, so editing their work does not silently drop them): the
+    owner choices of forms, so only what shows (ids, names and e-mails; thousands at scale)."""
     active = Q(memberships__organization=organization, memberships__is_active=True, is_active=True)
     people = User.objects.filter(active | Q(pk=keep.pk) if keep is not None else active)
-    return people.distinct().order_by("full_name", "email")
+    return people.distinct().only("id", "full_name", "email").order_by("full_name", "email")
 
 
 def invitation_list_pending(*, organization: Organization) -> QuerySet[Invitation]:

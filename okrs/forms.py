@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import PersonChoiceField
 from core.models import Team, User
 from okrs import rules
 from okrs.models import Cycle, Direction, KeyResult, Objective, OutcomeMeasure
@@ -32,15 +33,6 @@ class NumberField(forms.DecimalField):
         if isinstance(value, str):
             value = value.strip().replace(" ", "")
         return super().to_python(value)
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("empty_label", "— Nobody yet —")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
 
 
 class CycleForm(forms.Form):

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.forms import PersonChoiceField
 from core.models import Team, User
 from planning.models import Initiative, StrategicObjective, WorkPackage
 
@@ -34,15 +35,6 @@ class LinesField(forms.CharField):
         if too_long:
             raise forms.ValidationError(f"Keep each line under {self.max_line} characters.")
         return lines
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("empty_label", "— Nobody yet —")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
 
 
 class StrategicObjectiveForm(forms.Form):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import LongSelect, PersonChoiceField
 from core.models import Membership, Team, User
 from okrs.models import KeyResult
-from planning.forms import DateInput, PersonChoiceField
+from planning.forms import DateInput
 from planning.models import Initiative, StrategicObjective, WorkPackage
 from reviews.models import Cadence, Channel, Decision, NotificationKind
 
@@ -103,6 +104,7 @@ class DecisionForm(forms.Form):
     initiative = forms.ModelChoiceField(
         queryset=Initiative.objects.none(),
         required=False,
+        widget=LongSelect,
         error_messages={"invalid_choice": "Choose an open initiative of this organization."},
     )
     strategic_objective = forms.ModelChoiceField(
@@ -113,7 +115,7 @@ class DecisionForm(forms.Form):
         },
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, label="Team (capacity)"
+        queryset=Team.objects.none(), required=False, label="Team (capacity)", widget=LongSelect
     )
     verdict = forms.ChoiceField(
         choices=[("", "—"), *Decision.Verdict.choices],
