@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.charts import html_text
-from core.templatetags.ui import percent, percent_width, progress_bar_html
+from core.templatetags.ui import percent, percent_width, progress_bar_html, team_options
 from okrs import rules
 
 WIDTH, HEIGHT = 640, 220
@@ -652,13 +652,7 @@ def dashboard_filters_html(
         if cycles
         else '<option value="">No cycle yet</option>'
     )
-    chosen_team = str(filters.team.pk) if filters.team is not None else None
-    team_options = "".join(
-        f'<option value="{value}"{" selected" if value == chosen_team else ""}>'
-        f"{e(t['name'])}</option>"
-        for t in teams
-        for value in (str(t["pk"]),)
-    )
+    teams_html = team_options(teams, filters.team)
 
     def field(name: str) -> tuple[str, str, str]:
         message = errors.get(name)
@@ -693,7 +687,7 @@ def dashboard_filters_html(
         '    <label for="filter-team">Team</label>\n'
         f'    <select id="filter-team" name="team"{team_aria}>\n'
         '      <option value="">All teams</option>\n'
-        f"      {team_options}\n"
+        f"      {teams_html}\n"
         "    </select>\n"
         f"    {team_error}\n"
         "  </div>\n"
