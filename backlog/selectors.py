@@ -47,7 +47,7 @@ from backlog.rules import FIT_BY_PRIORITY, FIT_FLOOR
 from core.models import Membership, Team
 from planning.models import Initiative, StrategicObjective, WorkPackage
 from planning.rules import team_ids_of
-from planning.selectors import OPEN_STATUSES
+from planning.selectors import OPEN_STATUSES, status_sql
 
 Status = WorkPackage.Status
 COMMITTABLE_STATUSES = (Status.READY, Status.IN_PROGRESS)
@@ -288,7 +288,7 @@ def backlog_top(
     if model.preset not in (ScoringModel.Preset.RICE, ScoringModel.Preset.WSJF):
         joins = _FIT_JOINS
     score = _score_sql(model)
-    sql = _BACKLOG_TOP_SQL.format(joins=joins, score=score, statuses=_sql_in(OPEN_STATUSES))
+    sql = _BACKLOG_TOP_SQL.format(joins=joins, score=score, statuses=status_sql(OPEN_STATUSES))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"org": membership.organization_id, "team": team.pk, "limit": limit})
         rows = cursor.fetchall()
@@ -326,10 +326,6 @@ LIMIT %(limit)s
 _FIT_JOINS = """
 LEFT OUTER JOIN planning_initiative i ON wp.initiative_id = i.id
 LEFT OUTER JOIN planning_strategicobjective so ON i.strategic_objective_id = so.id"""
-
-
-def _sql_in(values) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def _score_sql(model: ScoringModel) -> str:
@@ -378,7 +374,7 @@ def _score_sql(model: ScoringModel) -> str:
         f"WHEN wp.estimate <= 8 THEN {f(4)} ELSE {f(5)} END"
     )
     live = (
-        f"i.status IN {_sql_in((Initiative.Status.PLANNED, Initiative.Status.ACTIVE))} "
+        f"i.status IN {status_sql((Initiative.Status.PLANNED, Initiative.Status.ACTIVE))} "
         f"AND so.status = '{StrategicObjective.Status.ACTIVE}'"
     )
     fit = (

@@ -21,6 +21,12 @@ OPEN_STATUSES = (Status.INTENTION, Status.READY, Status.IN_PROGRESS)
 STRATEGY_STATUS_ORDER = ("active", "draft", "achieved", "retired")
 
 
+def status_sql(statuses) -> str:
+    """Work package statuses as a SQL list, ``('ready', 'in_progress')``, for raw statements:
+    each is checked to be a status, so only our own values reach the text."""
+    return "(" + ", ".join(f"'{Status(s).value}'" for s in statuses) + ")"
+
+
 def _rank(order: tuple[str, ...]) -> Case:
     return Case(
         *(When(status=s, then=Value(i)) for i, s in enumerate(order)), output_field=IntegerField()

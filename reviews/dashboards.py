@@ -28,6 +28,7 @@ from django.utils import timezone
 from core.models import Membership, Team
 from okrs import rules as okr_rules
 from planning.models import WorkPackage
+from planning.selectors import OPEN_STATUSES, status_sql
 from reviews import rules, selectors
 from reviews.models import Cadence, ReviewSession
 
@@ -124,20 +125,16 @@ WHERE wp.id IN (
 """
 
 
-def _in(statuses) -> str:
-    return "(" + ", ".join(f"'{Status(s).value}'" for s in statuses) + ")"
-
-
 # Each section: its filter (over alias ``w``) and its order (the builder's ``order_by``).
 _WORK_SECTIONS = (
     (
         "overdue",
-        f"w.due_date < %(as_of)s AND w.status IN {_in(selectors.COMMITTED_WORK)}",
+        f"w.due_date < %(as_of)s AND w.status IN {status_sql(selectors.COMMITTED_WORK)}",
         "{t}.due_date ASC, {t}.title ASC",
     ),
     (
         "checks_due",
-        f"w.decision = '' AND w.status IN {_in((*selectors.COMMITTED_WORK, Status.DONE))}"
+        f"w.decision = '' AND w.status IN {status_sql((*selectors.COMMITTED_WORK, Status.DONE))}"
         " AND w.success_review_date <= %(as_of)s",
         "{t}.success_review_date ASC, {t}.title ASC",
     ),
@@ -347,7 +344,7 @@ class TeamLanding:
 
 BACKLOG_TOP = 5
 
-_OPEN = _in((Status.INTENTION, Status.READY, Status.IN_PROGRESS))
+_OPEN = status_sql(OPEN_STATUSES)
 # TeamWork's counts, in its field order: one pass over the team's work packages.
 _TEAM_WORK_SQL = f"""
 SELECT
@@ -355,7 +352,7 @@ SELECT
     COUNT(id) FILTER (WHERE status = '{Status.IN_PROGRESS.value}'),
     COUNT(id) FILTER (WHERE status = '{Status.READY.value}'),
     COUNT(id) FILTER (WHERE status = '{Status.INTENTION.value}'),
-    COUNT(id) FILTER (WHERE due_date < %(today)s AND status IN {_in(selectors.COMMITTED_WORK)}),
+    COUNT(id) FILTER (WHERE due_date < %(today)s AND status IN {status_sql(selectors.COMMITTED_WORK)}),
     COUNT(id) FILTER (WHERE initiative_id IS NULL AND status IN {_OPEN}),
     COUNT(id) FILTER (WHERE finished_at >= %(done_since)s AND status = '{Status.DONE.value}')
 FROM planning_workpackage
