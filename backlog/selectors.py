@@ -374,7 +374,7 @@ def _score_sql(model: ScoringModel) -> str:
         f"WHEN wp.estimate <= 8 THEN {f(4)} ELSE {f(5)} END"
     )
     live = (
-        f"i.status IN {status_sql((Initiative.Status.PLANNED, Initiative.Status.ACTIVE))} "
+        f"i.status IN {status_sql((Initiative.Status.PLANNED, Initiative.Status.ACTIVE), of=Initiative.Status)} "
         f"AND so.status = '{StrategicObjective.Status.ACTIVE}'"
     )
     fit = (

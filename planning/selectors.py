@@ -21,10 +21,11 @@ OPEN_STATUSES = (Status.INTENTION, Status.READY, Status.IN_PROGRESS)
 STRATEGY_STATUS_ORDER = ("active", "draft", "achieved", "retired")
 
 
-def status_sql(statuses) -> str:
-    """Work package statuses as a SQL list, ``('ready', 'in_progress')``, for raw statements:
-    each is checked to be a status, so only our own values reach the text."""
-    return "(" + ", ".join(f"'{Status(s).value}'" for s in statuses) + ")"
+def status_sql(statuses, *, of=Status) -> str:
+    """Statuses (of work packages, or of the choices ``of``) as a SQL list,
+    ``('ready', 'in_progress')``, for raw statements: each is checked to be one of ``of``, so
+    only our own values reach the text."""
+    return "(" + ", ".join(f"'{of(s).value}'" for s in statuses) + ")"
 
 
 def _rank(order: tuple[str, ...]) -> Case:
