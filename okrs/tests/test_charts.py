@@ -333,8 +333,8 @@ def test_health_reads_out_and_shows_its_rule(health, icon, text):
     assert Template("{% load okrs_ui %}{% health h %}").render(Context({"h": health})) == html
 
 
-BOARD_CHILDREN = Template(
-    """{% load ui okrs_ui %}{% for t in objectives %}
+# A team objective's line as the board's template wrote it (in both references below).
+_CHILD_LINE = """
           <li class="okr-child">
             <span class="chip">{{ t.team }}</span>
             <a class="okr-child__statement" href="{{ t.url }}">{{ t.statement }}</a>
@@ -344,7 +344,10 @@ BOARD_CHILDREN = Template(
               {% if cycle.is_closed %}<span class="okr-grade-pill" title="Grade at the close">Grade {{ t.grade|grade }}</span>{% else %}{% health health=t.health %}{% endif %}
             </span>
           </li>
-          {% endfor %}"""
+          """
+
+BOARD_CHILDREN = Template(
+    """{% load ui okrs_ui %}{% for t in objectives %}""" + _CHILD_LINE + """{% endfor %}"""
 )
 
 
@@ -407,17 +410,9 @@ BOARD_CARDS = Template(
       <div class="okr-card__teams">
         {% if o.team_objectives %}
         <ul class="okr-children" aria-label="Team objectives cascading from it">
-          {% for t in o.team_objectives %}
-          <li class="okr-child">
-            <span class="chip">{{ t.team }}</span>
-            <a class="okr-child__statement" href="{{ t.url }}">{{ t.statement }}</a>
-            <span class="okr-child__figures">
-              {% okr_progress value=t.progress expected=t.expected label="Team objective progress" %}
-              {% confidence confidence=t.confidence band=t.confidence_band of_objective=True %}
-              {% if cycle.is_closed %}<span class="okr-grade-pill" title="Grade at the close">Grade {{ t.grade|grade }}</span>{% else %}{% health health=t.health %}{% endif %}
-            </span>
-          </li>
-          {% endfor %}
+          {% for t in o.team_objectives %}"""
+    + _CHILD_LINE
+    + """{% endfor %}
         </ul>
         {% if o.more_team_objectives %}<p class="small okr-card__more"><a href="{{ o.url }}">{{ o.more_team_objectives }} more team objective{{ o.more_team_objectives|pluralize }}</a> on the objective's page</p>{% endif %}
         {% else %}<p class="small muted okr-card__none">No team objective cascades from it yet.</p>{% endif %}
