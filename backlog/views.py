@@ -12,9 +12,9 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html_join
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from backlog import dashboards, rules, selectors, services
@@ -31,7 +31,6 @@ from backlog.forms import (
     SprintForm,
 )
 from backlog.models import CapacityPolicy, CategoryGroup, Idea, ScoringModel
-from core.charts import html_text
 from core.decorators import membership_required
 from core.errors import apply_to_form
 from core.forms import bound_data
@@ -756,28 +755,14 @@ CAPACITY_TEAMS_PER_PAGE = 10
 
 def _drift_links(query: QueryDict, drifting: list[dashboards.DriftingTeam]) -> SafeString:
     """The call-out's links, one per drifting team (up to all of them) to its card alone: this
-    query string with the team set and the page dropped, encoded once with a stand-in for the
-    team and filled in per team (what ``format_html_join`` of each link's own encoding gives)."""
-    if not drifting:
-        return mark_safe("")
+    query string with the team set and the page dropped."""
     params = query.copy()
     params.pop("page", None)
-    stand_in = "team=00000000-0000-0000-0000-000000000000"
-    params["team"] = stand_in.removeprefix("team=")
-    encoded = escape(f"?{params.urlencode()}")
-    if encoded.count(stand_in) != 1:  # the stand-in is also in another parameter: one by one
-        links = []
-        for t in drifting:
-            params["team"] = str(t.team_id)
-            links.append((f"?{params.urlencode()}", t.team_name))
-        return format_html_join(", ", '<a href="{}">{}</a>', links)
-    before, after = encoded.split(stand_in)
-    return mark_safe(  # noqa: S308 - the query string and the names are escaped, ids are UUIDs
-        ", ".join(
-            f'<a href="{before}team={t.team_id}{after}">{html_text(t.team_name)}</a>'
-            for t in drifting
-        )
-    )
+    links = []
+    for t in drifting:
+        params["team"] = str(t.team_id)
+        links.append((f"?{params.urlencode()}", t.team_name))
+    return format_html_join(", ", '<a href="{}">{}</a>', links)
 
 
 @membership_required

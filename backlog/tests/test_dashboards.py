@@ -317,7 +317,7 @@ def test_the_apis_wire_is_what_the_serializer_documents(leader, team, other_team
     ],
 )
 def test_the_drift_links_are_each_teams_own_query_string(query):
-    """The call-out's links, encoded once for all teams, are what encoding each gives."""
+    """The call-out's links: each team's own query string (team set, page dropped), escaped."""
     import uuid
 
     from django.http import QueryDict
